@@ -1,0 +1,49 @@
+"""Typed errors for illegal moves. Adapters turn each into a clear, private reply."""
+
+from __future__ import annotations
+
+
+class MockpanelError(Exception):
+    """Base class: `str(error)` is the sentence shown privately to the user."""
+
+
+class UsageError(MockpanelError):
+    """A command was malformed: unknown words, a bad argument, a missing value."""
+
+
+class NotAnOrganiser(MockpanelError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"Only organisers can {what}. Ask an organiser, or see `/mock config show`.")
+
+
+class NotFound(MockpanelError):
+    """Something named in a command does not exist (a question id, a round)."""
+
+
+class RoundClosed(MockpanelError):
+    """A move on a round (or a question of it) whose time is over."""
+
+
+class NotAParticipant(MockpanelError):
+    """A rating or answer from someone outside the round, where the round requires membership."""
+
+
+class SelfRating(MockpanelError):
+    def __init__(self) -> None:
+        super().__init__("You can't rate your own answer; your reaction was not counted.")
+
+
+class AlreadyAnswered(MockpanelError):
+    """A second answer to the same question."""
+
+
+class AnswerTooLong(MockpanelError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            f"Your answer is {length:,} characters; the limit is {limit:,}. "
+            "Nothing was saved: shorten it and send it again."
+        )
+
+
+class BankError(MockpanelError):
+    """A question bank failed validation. The message names file, line and field."""

@@ -1,0 +1,1 @@
+"""The banks shipped with mockpanel (YAML files beside this module)."""
