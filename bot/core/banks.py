@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -183,15 +184,15 @@ class _Doc:
         try:
             for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    line = event.start_mark.line + 1
+                    line = event.start_mark.line + 1 if event.start_mark else 0
                     raise BankError(f"{self.source}, line {line}: anchors and aliases are not allowed")
             node = yaml.compose(self.text, Loader=yaml.SafeLoader)
             data = yaml.safe_load(self.text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark else ""
+            where = f", line {mark.line + 1}" if mark else ""
             problem = getattr(exc, "problem", None) or str(exc)
-            raise BankError(f"{self.source}{line}: not valid YAML ({problem})") from None
+            raise BankError(f"{self.source}{where}: not valid YAML ({problem})") from None
         if node is not None:
             self._map_lines(node, ())
         if not isinstance(data, dict):
@@ -273,7 +274,13 @@ def _bank(doc: _Doc, data: dict[str, Any]) -> BankInfo:
 
 
 def _category(doc: _Doc, path: tuple[Any, ...], raw: Any) -> Category:
-    _only_keys(doc, path, raw, {"id", "name", "description", "rubric", "tips"}, required={"id", "name", "rubric"})
+    _only_keys(
+        doc,
+        path,
+        raw,
+        {"id", "name", "description", "rubric", "tips"},
+        required={"id", "name", "rubric"},
+    )
     rubric_raw = raw["rubric"]
     if not isinstance(rubric_raw, list) or not 3 <= len(rubric_raw) <= 5:
         raise doc.error((*path, "rubric"), "must list 3-5 rubric dimensions")
@@ -282,7 +289,10 @@ def _category(doc: _Doc, path: tuple[Any, ...], raw: Any) -> Category:
         dpath = (*path, "rubric", i)
         _only_keys(doc, dpath, dim, {"id", "name", "levels"}, required={"id", "name", "levels"})
         if dim["id"] not in DIMENSIONS:
-            raise doc.error((*dpath, "id"), f"unknown dimension `{dim['id']}` (use one of: {', '.join(DIMENSIONS)})")
+            raise doc.error(
+                (*dpath, "id"),
+                f"unknown dimension `{dim['id']}` (use one of: {', '.join(DIMENSIONS)})",
+            )
         levels = dim["levels"]
         if not isinstance(levels, dict) or sorted(levels) != [1, 3, 5]:
             raise doc.error((*dpath, "levels"), "must describe levels 1, 3 and 5")
@@ -329,7 +339,7 @@ def dump_library(library: Library, bank_id: str) -> str:
     info = library.banks[bank_id]
     questions = [q for q in library.questions.values() if q.bank == bank_id]
     used = {q.category for q in questions}
-    data = {
+    data: dict[str, Any] = {
         "bank": {"id": info.id, "name": info.name, "version": info.version, "licence": info.licence, "description": info.description},
         "categories": [
             {"id": c.id, "name": c.name, "description": c.description, "tips": list(c.tips),
@@ -346,6 +356,5 @@ def dump_library(library: Library, bank_id: str) -> str:
 
 
 def shipped_bank_dir() -> Path:
-    import mockpanel_banks
-
-    return Path(mockpanel_banks.__file__).parent
+    """The banks installed with mockpanel (question_banks/ in a checkout)."""
+    return Path(str(resources.files("mockpanel_banks")))

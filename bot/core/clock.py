@@ -27,6 +27,19 @@ class SystemClock:
             pass
 
 
+class OffsetClock(SystemClock):
+    """Real time plus a jump the user asked for (the terminal's `!wait 5m`)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
 class FakeClock:
     """A clock that only moves when told to. `advance` wakes anyone sleeping past the new time."""
 

@@ -154,7 +154,11 @@ def _a(name: str, parse: Callable[[str], Any], usage: str = "", **kw: bool) -> A
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("help", "Show the commands, or the help of one.", (_a("topic", _text, "command", rest=True),)),
+    CommandSpec(
+        "help",
+        "Show the commands, or the help of one.",
+        (_a("topic", _text, "command", rest=True),),
+    ),
     CommandSpec("qotd post", "Post a question of the day now.", (_a("category", _word),), True),
     CommandSpec(
         "qotd schedule",
@@ -168,7 +172,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ),
         True,
     ),
-    CommandSpec("qotd pause", "Pause the question of the day, optionally until a date.", (_a("until", _date, "YYYY-MM-DD", keyword=True),), True),
+    CommandSpec(
+        "qotd pause",
+        "Pause the question of the day, optionally until a date.",
+        (_a("until", _date, "YYYY-MM-DD", keyword=True),),
+        True,
+    ),
     CommandSpec("qotd resume", "Resume the question of the day.", (), True),
     CommandSpec("qotd show", "Show this channel's question-of-the-day schedule."),
     CommandSpec(
@@ -203,30 +212,71 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("leave", "Leave the round in this channel."),
     CommandSpec("next", "Skip to the next phase of the round.", (), True),
     CommandSpec("end", "End the round in this channel now.", (), True),
-    CommandSpec("answer", "Answer privately (blind rounds, practice).", (_a("text", _text, "your answer", rest=True),)),
+    CommandSpec(
+        "answer",
+        "Answer privately (blind rounds, practice).",
+        (_a("text", _text, "your answer", rest=True),),
+    ),
     CommandSpec("practice", "Get a question from your weakest area, privately.", (_a("category", _word),)),
     CommandSpec(
         "leaderboard",
         "Show the leaderboard.",
-        (_a("period", _choice("week", "month", "all"), "week|month|all"), _a("scope", _choice("channel", "community"), "channel|community")),
+        (
+            _a("period", _choice("week", "month", "all"), "week|month|all"),
+            _a("scope", _choice("channel", "community"), "channel|community"),
+        ),
     ),
     CommandSpec("me", "Your points, streak and weak-area summary, privately."),
     CommandSpec("bank list", "List the question banks and categories."),
     CommandSpec("bank show", "Show one question.", (_a("id", _word, "question id", required=True),)),
     CommandSpec("bank export", "Export this community's own bank as YAML."),
     CommandSpec("bank import", "Import a bank (attach a YAML file).", (), True),
-    CommandSpec("bank disable", "Stop using a question in this community.", (_a("id", _word, "question id", required=True),), True),
-    CommandSpec("bank enable", "Use a disabled question again.", (_a("id", _word, "question id", required=True),), True),
-    CommandSpec("bank suggest", "Suggest a question to the organisers.", (_a("text", _text, "question", rest=True, required=True),)),
+    CommandSpec(
+        "bank disable",
+        "Stop using a question in this community.",
+        (_a("id", _word, "question id", required=True),),
+        True,
+    ),
+    CommandSpec(
+        "bank enable",
+        "Use a disabled question again.",
+        (_a("id", _word, "question id", required=True),),
+        True,
+    ),
+    CommandSpec(
+        "bank suggest",
+        "Suggest a question to the organisers.",
+        (_a("text", _text, "question", rest=True, required=True),),
+    ),
     CommandSpec("config show", "Show this community's settings."),
-    CommandSpec("config organiser-role", "Let a role run organiser commands.", (_a("role", _text, "role", required=True),), True),
-    CommandSpec("config organisers", "Set the users who may run organiser commands.", (_a("users", _user, "@user…", many=True, required=True),), True),
-    CommandSpec("config rating-emoji", "Set the five rating emoji, lowest first.", (_a("emoji", _text, "e1 e2 e3 e4 e5", many=True, required=True),), True),
+    CommandSpec(
+        "config organiser-role",
+        "Let a role run organiser commands.",
+        (_a("role", _text, "role", required=True),),
+        True,
+    ),
+    CommandSpec(
+        "config organisers",
+        "Set the users who may run organiser commands.",
+        (_a("users", _user, "@user…", many=True, required=True),),
+        True,
+    ),
+    CommandSpec(
+        "config rating-emoji",
+        "Set the five rating emoji, lowest first.",
+        (_a("emoji", _text, "e1 e2 e3 e4 e5", many=True, required=True),),
+        True,
+    ),
     CommandSpec("privacy optout", "Hide yourself from public leaderboards."),
     CommandSpec("privacy optin", "Show yourself on public leaderboards again."),
     CommandSpec("privacy export", "Get all your data as a file."),
     CommandSpec("privacy delete", "Delete all your data in this community."),
-    CommandSpec("report", "A CSV of the community's activity.", (_a("since", _date, "YYYY-MM-DD", keyword=True),), True),
+    CommandSpec(
+        "report",
+        "A CSV of the community's activity.",
+        (_a("since", _date, "YYYY-MM-DD", keyword=True),),
+        True,
+    ),
 )
 
 _BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -102,6 +102,7 @@ class SetTimer:
     due: datetime
     kind: str
     payload: dict[str, str | int] = field(default_factory=dict)
+    channel_id: str = ""  # the channel whose events the timer's handling must not overlap
 
 
 @dataclass(frozen=True)

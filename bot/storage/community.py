@@ -12,7 +12,13 @@ from bot.core.analytics import DailySkill
 from bot.core.clock import iso
 from bot.core.ports import BoardRow, RatingChange
 from bot.core.schedule import QotdSchedule
-from bot.storage.scores import answer_columns, answer_from_row, apply_rating, touch_user, withdraw_answer
+from bot.storage.scores import (
+    answer_columns,
+    answer_from_row,
+    apply_rating,
+    touch_user,
+    withdraw_answer,
+)
 
 
 def get_config(db: sqlite3.Connection, tenant: str) -> dict[str, Any]:
@@ -29,14 +35,21 @@ def save_config(db: sqlite3.Connection, tenant: str, config: dict[str, Any]) -> 
 
 def set_opt_out(db: sqlite3.Connection, tenant: str, user_id: str, opted_out: bool) -> None:
     touch_user(db, tenant, user_id, "")
-    db.execute("UPDATE users SET opted_out = ? WHERE tenant = ? AND user_id = ?", (int(opted_out), tenant, user_id))
-    db.execute("UPDATE board SET hidden = ? WHERE tenant = ? AND user_id = ?", (int(opted_out), tenant, user_id))
+    db.execute(
+        "UPDATE users SET opted_out = ? WHERE tenant = ? AND user_id = ?",
+        (int(opted_out), tenant, user_id),
+    )
+    db.execute(
+        "UPDATE board SET hidden = ? WHERE tenant = ? AND user_id = ?",
+        (int(opted_out), tenant, user_id),
+    )
 
 
 def display_names(db: sqlite3.Connection, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
     marks = ",".join("?" * len(user_ids))
     rows = db.execute(
-        f"SELECT user_id, display_name FROM users WHERE tenant = ? AND user_id IN ({marks})", (tenant, *user_ids)
+        f"SELECT user_id, display_name FROM users WHERE tenant = ? AND user_id IN ({marks})",
+        (tenant, *user_ids),
     ).fetchall()
     return {r[0]: r[1] or r[0] for r in rows}
 
@@ -61,7 +74,9 @@ def leaderboard(db: sqlite3.Connection, tenant: str, scope: str, period: str, li
     return [_board_row(r) for r in rows]
 
 
-def board_row(db: sqlite3.Connection, tenant: str, scope: str, period: str, user_id: str) -> tuple[BoardRow, int] | None:
+def board_row(
+    db: sqlite3.Connection, tenant: str, scope: str, period: str, user_id: str
+) -> tuple[BoardRow, int] | None:
     """A user's row and rank (1 = top) among the users shown on that board."""
     row = db.execute(
         f"SELECT {_BOARD_COLUMNS} FROM board b LEFT JOIN users u ON u.tenant = b.tenant AND u.user_id = b.user_id"
@@ -79,7 +94,8 @@ def board_row(db: sqlite3.Connection, tenant: str, scope: str, period: str, user
 
 def skills(db: sqlite3.Connection, tenant: str, user_id: str) -> list[DailySkill]:
     rows = db.execute(
-        "SELECT area, day, n, total FROM skills WHERE tenant = ? AND user_id = ? AND n > 0", (tenant, user_id)
+        "SELECT area, day, n, total FROM skills WHERE tenant = ? AND user_id = ? AND n > 0",
+        (tenant, user_id),
     ).fetchall()
     return [DailySkill(r[0], date.fromisoformat(r[1]), int(r[2]), int(r[3])) for r in rows]
 
@@ -102,7 +118,9 @@ def save_schedule(db: sqlite3.Connection, tenant: str, s: QotdSchedule) -> None:
 
 
 def get_schedule(db: sqlite3.Connection, tenant: str, channel_id: str) -> QotdSchedule | None:
-    row = db.execute("SELECT spec FROM qotd_schedules WHERE tenant = ? AND channel_id = ?", (tenant, channel_id)).fetchone()
+    row = db.execute(
+        "SELECT spec FROM qotd_schedules WHERE tenant = ? AND channel_id = ?", (tenant, channel_id)
+    ).fetchone()
     if row is None:
         return None
     spec = json.loads(row[0])
@@ -114,7 +132,10 @@ def get_schedule(db: sqlite3.Connection, tenant: str, channel_id: str) -> QotdSc
 
 
 def qotd_used(db: sqlite3.Connection, tenant: str, channel_id: str) -> set[str]:
-    rows = db.execute("SELECT question_id FROM qotd_history WHERE tenant = ? AND channel_id = ?", (tenant, channel_id))
+    rows = db.execute(
+        "SELECT question_id FROM qotd_history WHERE tenant = ? AND channel_id = ?",
+        (tenant, channel_id),
+    )
     return {r[0] for r in rows}
 
 
@@ -125,7 +146,15 @@ def record_qotd(db: sqlite3.Connection, tenant: str, channel_id: str, question_i
     )
 
 
-def save_feedback(db: sqlite3.Connection, answer_id: int, rater: str, keep: str, stop: str, start: str, at: datetime) -> None:
+def save_feedback(
+    db: sqlite3.Connection,
+    answer_id: int,
+    rater: str,
+    keep: str,
+    stop: str,
+    start: str,
+    at: datetime,
+) -> None:
     db.execute(
         "INSERT OR REPLACE INTO feedback (answer_id, rater_id, keep, stop, start, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (answer_id, rater, keep, stop, start, iso(at)),
@@ -175,14 +204,18 @@ def delete_user(db: sqlite3.Connection, tenant: str, user_id: str, at: datetime)
     for row in given:
         apply_rating(db, RatingChange(answer_from_row(row[2:]), row[0], "", None, at, row[1]))
     for (answer_id,) in db.execute(
-        "SELECT id FROM answers WHERE tenant = ? AND user_id = ? AND withdrawn = 0", (tenant, user_id)
+        "SELECT id FROM answers WHERE tenant = ? AND user_id = ? AND withdrawn = 0",
+        (tenant, user_id),
     ).fetchall():
         withdraw_answer(db, int(answer_id), at)
     db.execute(
         "DELETE FROM feedback WHERE rater_id = ? AND answer_id IN (SELECT id FROM answers WHERE tenant = ?)",
         (user_id, tenant),
     )
-    db.execute("UPDATE answers SET text = '', message_id = NULL WHERE tenant = ? AND user_id = ?", (tenant, user_id))
+    db.execute(
+        "UPDATE answers SET text = '', message_id = NULL WHERE tenant = ? AND user_id = ?",
+        (tenant, user_id),
+    )
     for table in ("board", "given_daily", "skills", "streaks", "practice", "users", "suggestions"):
         db.execute(f"DELETE FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, user_id))
 

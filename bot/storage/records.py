@@ -36,7 +36,14 @@ def _round(row: Sequence[Any] | None) -> RoundRecord | None:
 _ROUND_COLUMNS = "id, tenant, channel_id, kind, status, state"
 
 
-def create_round(db: sqlite3.Connection, tenant: str, channel_id: str, kind: str, state: dict[str, Any], at: datetime) -> int:
+def create_round(
+    db: sqlite3.Connection,
+    tenant: str,
+    channel_id: str,
+    kind: str,
+    state: dict[str, Any],
+    at: datetime,
+) -> int:
     cursor = db.execute(
         "INSERT INTO rounds (tenant, channel_id, kind, status, state, created_at) VALUES (?, ?, ?, 'open', ?, ?)",
         (tenant, channel_id, kind, json.dumps(state), iso(at)),
@@ -46,7 +53,10 @@ def create_round(db: sqlite3.Connection, tenant: str, channel_id: str, kind: str
 
 
 def save_round(db: sqlite3.Connection, round_id: int, status: str, state: dict[str, Any]) -> None:
-    db.execute("UPDATE rounds SET status = ?, state = ? WHERE id = ?", (status, json.dumps(state), round_id))
+    db.execute(
+        "UPDATE rounds SET status = ?, state = ? WHERE id = ?",
+        (status, json.dumps(state), round_id),
+    )
 
 
 def get_round(db: sqlite3.Connection, round_id: int) -> RoundRecord | None:
@@ -71,7 +81,9 @@ def record_post(db: sqlite3.Connection, tenant: str, message_id: str, round_id: 
 
 
 def post_by_message(db: sqlite3.Connection, tenant: str, message_id: str) -> tuple[int | None, str] | None:
-    row = db.execute("SELECT round_id, ref FROM posts WHERE tenant = ? AND message_id = ?", (tenant, message_id)).fetchone()
+    row = db.execute(
+        "SELECT round_id, ref FROM posts WHERE tenant = ? AND message_id = ?", (tenant, message_id)
+    ).fetchone()
     return None if row is None else (row[0], row[1])
 
 
@@ -117,7 +129,14 @@ def answer_scores(db: sqlite3.Connection, round_id: int, q_index: int | None, di
 def set_timer(db: sqlite3.Connection, timer: Timer) -> None:
     db.execute(
         "INSERT OR REPLACE INTO timers (key, tenant, channel_id, due, kind, payload) VALUES (?, ?, ?, ?, ?, ?)",
-        (timer.key, timer.tenant, timer.channel_id, iso(timer.due), timer.kind, json.dumps(timer.payload)),
+        (
+            timer.key,
+            timer.tenant,
+            timer.channel_id,
+            iso(timer.due),
+            timer.kind,
+            json.dumps(timer.payload),
+        ),
     )
 
 

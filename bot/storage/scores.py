@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from bot.core import scoring
 from bot.core.clock import iso, parse_iso
+from bot.core.errors import AlreadyAnswered
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
 
 SCORE_SQL = (
@@ -42,10 +43,10 @@ _ANSWER_COLUMNS = (
 def answer_from_row(row: sqlite3.Row | tuple[object, ...]) -> AnswerRecord:
     r = tuple(row)
     return AnswerRecord(
-        id=int(r[0]),  # type: ignore[call-overload]
+        id=int(r[0]),
         tenant=str(r[1]),
-        round_id=int(r[2]),  # type: ignore[call-overload]
-        q_index=int(r[3]),  # type: ignore[call-overload]
+        round_id=int(r[2]),
+        q_index=int(r[3]),
         question_id=str(r[4]),
         category=str(r[5]),
         user_id=str(r[6]),
@@ -91,7 +92,19 @@ def bump_board(
     db.executemany(
         _BOARD_UPSERT,
         [
-            (tenant, s, p, user_id, answers, received_sum, received_n, given, streak_points, tenant, user_id)
+            (
+                tenant,
+                s,
+                p,
+                user_id,
+                answers,
+                received_sum,
+                received_n,
+                given,
+                streak_points,
+                tenant,
+                user_id,
+            )
             for s in scopes
             for p in periods
         ],
@@ -104,6 +117,11 @@ def bump_board(
 
 
 def add_answer(db: sqlite3.Connection, new: NewAnswer) -> AnswerRecord:
+    if db.execute(
+        "SELECT 1 FROM answers WHERE round_id = ? AND q_index = ? AND user_id = ?",
+        (new.round_id, new.q_index, new.user_id),
+    ).fetchone():
+        raise AlreadyAnswered("You have already answered this question.")
     touch_user(db, new.tenant, new.user_id, new.display_name)
     streak_points = 0
     if new.streak_day is not None:
@@ -115,7 +133,15 @@ def add_answer(db: sqlite3.Connection, new: NewAnswer) -> AnswerRecord:
          new.channel_id, new.message_id, new.text, iso(new.at), int(new.hidden), streak_points),
     )  # fmt: skip
     if new.counts_for_board:
-        bump_board(db, new.tenant, new.user_id, new.channel_id, new.at, answers=1, streak_points=streak_points)
+        bump_board(
+            db,
+            new.tenant,
+            new.user_id,
+            new.channel_id,
+            new.at,
+            answers=1,
+            streak_points=streak_points,
+        )
     row = db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE id = ?", (cursor.lastrowid,)).fetchone()
     return answer_from_row(row)
 
@@ -148,10 +174,11 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
     answer = change.answer
     key = (answer.id, change.rater_id, change.dimension)
     old = db.execute(
-        "SELECT score, created_at FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?", key
+        "SELECT score, created_at FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?",
+        key,
     ).fetchone()
     if change.score is None:
-        if old is None:
+        if old is None or (change.expect is not None and int(old[0]) != change.expect):
             return False
         db.execute("DELETE FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?", key)
         delta_sum, delta_n, rated_at = -int(old[0]), -1, parse_iso(old[1])
@@ -194,7 +221,8 @@ def _count_given(db: sqlite3.Connection, answer: AnswerRecord, rater_id: str, ra
     count makes removal exact: the points always equal min(count, cap)."""
     day = rated_at.date().isoformat()
     row = db.execute(
-        "SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?", (answer.tenant, rater_id, day)
+        "SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?",
+        (answer.tenant, rater_id, day),
     ).fetchone()
     before = int(row[0]) if row else 0
     after = max(before + delta, 0)
@@ -232,9 +260,7 @@ def withdraw_answer(db: sqlite3.Connection, answer_id: int, at: datetime) -> Non
     if row is None or row[12]:
         return
     answer = answer_from_row(row)
-    raters = db.execute(
-        "SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)
-    ).fetchall()
+    raters = db.execute("SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)).fetchall()
     for rater_id, dimension in raters:
         apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension))
     db.execute("UPDATE answers SET withdrawn = 1 WHERE id = ?", (answer_id,))

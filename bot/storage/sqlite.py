@@ -20,7 +20,15 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.core.analytics import DailySkill
-from bot.core.ports import AnswerRecord, AnswerScore, BoardRow, NewAnswer, RatingChange, RoundRecord, Timer
+from bot.core.ports import (
+    AnswerRecord,
+    AnswerScore,
+    BoardRow,
+    NewAnswer,
+    RatingChange,
+    RoundRecord,
+    Timer,
+)
 from bot.core.schedule import QotdSchedule
 from bot.storage import community, records, scores
 
@@ -72,7 +80,7 @@ class SqliteStore:
         """Run a sqlite3 function in the connection's own thread: one hop for many statements."""
         db = self._db
         assert db is not None, "store is closed"
-        result: T = await db._execute(lambda: fn(db._conn))
+        result: T = await db._execute(lambda: fn(db._conn))  # type: ignore[no-untyped-call]
         return result
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -149,6 +157,10 @@ class SqliteStore:
     async def set_opt_out(self, tenant: str, user_id: str, opted_out: bool) -> None:
         await self._write(lambda db: community.set_opt_out(db, tenant, user_id, opted_out))
 
+    async def is_opted_out(self, tenant: str, user_id: str) -> bool:
+        rows = await self._fetch("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", (tenant, user_id))
+        return bool(rows and rows[0][0])
+
     async def display_names(self, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
         return await self._read(lambda db: community.display_names(db, tenant, user_ids))
 
@@ -205,7 +217,9 @@ class SqliteStore:
     async def apply_rating(self, change: RatingChange) -> bool:
         return await self._write(lambda db: scores.apply_rating(db, change))
 
-    async def save_feedback(self, answer_id: int, rater_id: str, keep: str, stop: str, start: str, at: datetime) -> None:
+    async def save_feedback(
+        self, answer_id: int, rater_id: str, keep: str, stop: str, start: str, at: datetime
+    ) -> None:
         await self._write(lambda db: community.save_feedback(db, answer_id, rater_id, keep, stop, start, at))
 
     async def feedback_for(self, answer_ids: Sequence[int]) -> list[tuple[int, str, str, str, str]]:
@@ -254,7 +268,10 @@ class SqliteStore:
         )
 
     async def get_practice(self, tenant: str, user_id: str) -> tuple[str, int] | None:
-        rows = await self._fetch("SELECT question_id, round_id FROM practice WHERE tenant = ? AND user_id = ?", (tenant, user_id))
+        rows = await self._fetch(
+            "SELECT question_id, round_id FROM practice WHERE tenant = ? AND user_id = ?",
+            (tenant, user_id),
+        )
         return (rows[0][0], int(rows[0][1])) if rows else None
 
     async def clear_practice(self, tenant: str, user_id: str) -> None:
@@ -269,7 +286,9 @@ class SqliteStore:
         await self._exec(sql, (tenant, question_id))
 
     async def disabled_questions(self, tenant: str) -> set[str]:
-        return {r[0] for r in await self._fetch("SELECT question_id FROM disabled_questions WHERE tenant = ?", (tenant,))}
+        return {
+            r[0] for r in await self._fetch("SELECT question_id FROM disabled_questions WHERE tenant = ?", (tenant,))
+        }
 
     async def save_community_bank(self, tenant: str, bank_id: str, text: str, at: datetime) -> None:
         await self._exec(
@@ -278,7 +297,9 @@ class SqliteStore:
         )
 
     async def community_banks(self, tenant: str) -> list[tuple[str, str]]:
-        rows = await self._fetch("SELECT bank_id, yaml FROM community_banks WHERE tenant = ? ORDER BY bank_id", (tenant,))
+        rows = await self._fetch(
+            "SELECT bank_id, yaml FROM community_banks WHERE tenant = ? ORDER BY bank_id", (tenant,)
+        )
         return [(r[0], r[1]) for r in rows]
 
     async def add_suggestion(self, tenant: str, user_id: str, text: str, at: datetime) -> int:

@@ -1,0 +1,136 @@
+"""The `mockpanel` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core.errors import MockpanelError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockpanel", description="Group mock interviews in Discord and Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="play a scripted session with simulated users (no token needed)")
+    demo.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
+    console = sub.add_parser("console", help="play several users yourself in the terminal")
+    console.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
+    console.add_argument("--as", dest="user", default="you", help="your first identity (an organiser)")
+    migrate = sub.add_parser("migrate", help="create or upgrade the database")
+    migrate.add_argument("--db")
+    bank = sub.add_parser("bank", help="question banks")
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True)
+    validate = bank_sub.add_parser("validate", help="check bank files against the schema")
+    validate.add_argument("paths", nargs="+", type=Path)
+    bank_sub.add_parser("list", help="list the banks and categories")
+    show = bank_sub.add_parser("show", help="show one question")
+    show.add_argument("id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.load()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    db = getattr(args, "db", None) or settings.db
+    try:
+        if args.command == "demo":
+            from bot.adapters.console.demo import run_demo
+
+            asyncio.run(run_demo(_fresh(db)))
+        elif args.command == "console":
+            asyncio.run(_console(db, args.user))
+        elif args.command == "migrate":
+            print(f"database at schema version {asyncio.run(_migrate(db))}")
+        elif args.command == "bank":
+            return _bank(args, settings)
+    except MockpanelError as error:
+        print(f"mockpanel: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _fresh(db: str) -> str:
+    """The demo plays a fixed script, so it starts from an empty database each time."""
+    if db != ":memory:":
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(db + suffix).unlink()
+    return db
+
+
+async def _migrate(db: str) -> int:
+    from bot.runtime import open_store
+
+    store = await open_store(db)
+    try:
+        return await store.migrate()
+    finally:
+        await store.close()
+
+
+async def _console(db: str, user: str) -> None:
+    from bot.adapters.console.session import HELP, ConsoleOutbox, ConsoleSession
+    from bot.core.clock import OffsetClock
+    from bot.runtime import build
+
+    clock = OffsetClock()
+    outbox = ConsoleOutbox(clock)
+    runtime = await build(Settings.load().__class__(db=db, banks=Settings.load().banks), outbox, clock)
+    ticker = asyncio.create_task(runtime.scheduler.run())
+    session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=(user,))
+    session.on_wait = runtime.scheduler.run_due
+    print(HELP)
+    try:
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{session.user.display_name}> ")
+            except EOFError:
+                break
+            if not await session.line(line):
+                break
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        await runtime.close()
+
+
+def _bank(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.banks import load_paths
+    from bot.runtime import load_banks
+
+    if args.bank_command == "validate":
+        library = load_paths(args.paths)
+        print(f"ok: {len(library.questions)} questions in {len(library.categories)} categories")
+        return 0
+    library = load_banks(settings)
+    if args.bank_command == "list":
+        for info in library.banks.values():
+            print(f"{info.id}: {info.name} ({info.licence})")
+        for category in library.categories.values():
+            print(f"  {category.id:<22} {len(library.pick(category=category.id)):>4} questions  {category.name}")
+        print(f"{len(library.questions)} questions in {len(library.categories)} categories")
+    elif args.bank_command == "show":
+        question = library.questions.get(args.id)
+        if question is None:
+            print(f"mockpanel: no question has the id {args.id}", file=sys.stderr)
+            return 2
+        print(f"{question.id} [{question.category}, difficulty {question.difficulty}]\n{question.text}")
+        for label, items in (
+            ("follow-ups", question.follow_ups),
+            ("signals", question.signals),
+            ("tips", question.tips),
+        ):
+            print(f"{label}:")
+            for item in items:
+                print(f"  - {item}")
+    return 0

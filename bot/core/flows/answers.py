@@ -1,0 +1,207 @@
+"""Answers, however they arrive: a reply in a question's thread, `/mock answer`, the Answer
+button's form, or a practice answer. Edits update an answer; a deleted message withdraws it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.errors import AlreadyAnswered, AnswerTooLong, NotFound, RoundClosed, UsageError
+from bot.core.flows import rounds
+from bot.core.flows.context import Context
+from bot.core.messages import Form, FormInput, Message, Post
+from bot.core.ports import AnswerRecord, NewAnswer, RoundRecord
+from bot.core.rounds import group, practice
+from bot.core.rounds.group import RoundState
+from bot.core.text import MAX_ANSWER_CHARS, user_text
+
+QUESTION_KINDS = ("qotd", "group", "panel")
+
+
+def _check_length(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise UsageError("An answer can't be empty.")
+    if len(text) > MAX_ANSWER_CHARS:
+        raise AnswerTooLong(len(text), MAX_ANSWER_CHARS)
+    return text
+
+
+async def on_thread_message(ctx: Context, thread_id: str, message_id: str, text: str) -> None:
+    """A reply in a question's thread is an answer, when the round takes public answers."""
+    if ctx.actor.is_bot or not text.strip():
+        return  # bots, and blank content (no message-content intent) are not answers
+    post = await ctx.store.post_by_message(ctx.tenant, thread_id)
+    if post is None or post[0] is None or ":q" not in post[1]:
+        return
+    record = await ctx.store.get_round(post[0])
+    if record is None:
+        return
+    q_index = int(post[1].rsplit(":q", 1)[1])
+    if record.kind == "qotd":
+        if record.status != "open":
+            raise RoundClosed("This question of the day has closed; your reply was not counted as an answer.")
+        if await _has_answered(ctx, record, q_index):
+            return  # later replies are discussion
+        await _record(ctx, record, q_index, text, message_id)
+        return
+    state = RoundState.from_dict(record.state)
+    if await _has_answered(ctx, record, q_index) or q_index != state.index:
+        return
+    if state.phase != "answering" or (state.kind == "panel" and ctx.actor.user_id != state.candidate):
+        return  # follow-ups from panellists, and chat after the answer phase
+    if state.blind:
+        raise UsageError("This round is blind: answer privately with the Answer button or /mock answer.")
+    await _answer_in_round(ctx, record, state, text, message_id)
+
+
+async def on_private_answer(ctx: Context, text: str | None, round_id: str | None = None) -> None:
+    """`/mock answer [text]` or the Answer form: the round in this channel, else practice."""
+    record = await _answerable_round(ctx, round_id)
+    if record is None:
+        pending = await ctx.store.get_practice(ctx.tenant, ctx.actor.user_id)
+        if pending is None:
+            raise NotFound("There is no question waiting for your answer here. Try /mock practice.")
+        if not text:
+            ctx.replies.append(_answer_form("practice"))
+            return
+        await _practice_answer(ctx, pending[0], pending[1], text)
+        return
+    if not text:
+        ctx.replies.append(_answer_form(str(record.id)))
+        return
+    if record.kind == "qotd":
+        answer = await _record(ctx, record, 0, text, None)
+        await _post_on_behalf(ctx, record, 0, answer)
+        return
+    state = RoundState.from_dict(record.state)
+    await _answer_in_round(ctx, record, state, text, None)
+
+
+def _answer_form(value: str) -> Form:
+    return Form(
+        "answer",
+        "Your answer",
+        value,
+        (FormInput("text", "Answer", long=True, max_length=MAX_ANSWER_CHARS),),
+    )
+
+
+async def _answerable_round(ctx: Context, round_id: str | None) -> RoundRecord | None:
+    if round_id == "practice":
+        return None
+    if round_id:
+        record = await ctx.store.get_round(int(round_id)) if round_id.isdigit() else None
+        if record is None or record.tenant != ctx.tenant or record.status != "open":
+            raise RoundClosed("That question is closed.")
+        return record
+    for kinds in (rounds.ROUND_KINDS, ("qotd",)):
+        record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, kinds)
+        if record is not None and (record.kind == "qotd" or record.state.get("phase") == "answering"):
+            return record
+    return None
+
+
+async def _answer_in_round(
+    ctx: Context, record: RoundRecord, state: RoundState, text: str, message_id: str | None
+) -> None:
+    group.check_can_answer(state, ctx.actor.user_id, ctx.actor.name)
+    existing = [a for a in await ctx.store.answers_for(record.id, state.index) if a.user_id == ctx.actor.user_id]
+    if existing and existing[0].hidden:
+        await ctx.store.edit_answer(existing[0].id, _check_length(text))
+        ctx.reply("Your private answer is updated.")
+        return
+    answer = await _record(ctx, record, state.index, text, message_id, hidden=state.blind)
+    if state.blind:
+        ctx.reply("Answer saved privately. It is revealed with everyone else's when the answer phase ends.")
+    elif message_id is None:
+        await _post_on_behalf(ctx, record, state.index, answer)
+    if group.answered(state, ctx.actor.user_id):
+        await rounds.advance(ctx, record, state)  # everyone has answered: no need to wait
+    else:
+        await rounds.save(ctx, record, state)
+
+
+async def _has_answered(ctx: Context, record: RoundRecord, q_index: int) -> bool:
+    return any(a.user_id == ctx.actor.user_id for a in await ctx.store.answers_for(record.id, q_index))
+
+
+async def _record(
+    ctx: Context,
+    record: RoundRecord,
+    q_index: int,
+    text: str,
+    message_id: str | None,
+    hidden: bool = False,
+) -> AnswerRecord:
+    text = _check_length(text)
+    if record.kind == "qotd":
+        question_id = record.state["question_id"]
+    else:
+        question_id = record.state["question_ids"][q_index]
+    library = await ctx.library()
+    question = library.questions.get(question_id)
+    streak_day = previous = None
+    if record.kind == "qotd" and record.state.get("scheduled_day"):
+        streak_day = date.fromisoformat(record.state["scheduled_day"])
+        schedule = await ctx.store.get_schedule(ctx.tenant, record.channel_id)
+        previous = schedule.previous_day(streak_day) if schedule else None
+    return await ctx.store.add_answer(
+        NewAnswer(
+            tenant=ctx.tenant, round_id=record.id, q_index=q_index, question_id=question_id,
+            category=question.category if question else record.state.get("category", "unknown"),
+            user_id=ctx.actor.user_id, display_name=ctx.actor.display_name, channel_id=record.channel_id,
+            message_id=message_id, text=text, at=ctx.now, hidden=hidden,
+            streak_day=streak_day, previous_streak_day=previous,
+        )
+    )  # fmt: skip
+
+
+async def _post_on_behalf(ctx: Context, record: RoundRecord, q_index: int, answer: AnswerRecord) -> None:
+    """A private answer to a public round is posted by the bot so that peers can react to it."""
+    ctx.effects.append(
+        Post(
+            record.channel_id,
+            Message(text=f"**{user_text(ctx.actor.name, 80)}** answered:\n{user_text(answer.text, 3000)}"),
+            ref=f"a:{answer.id}",
+            thread_ref=group.ref_question(record.id, q_index),
+        )
+    )
+    ctx.reply("Answer posted in the thread for rating.")
+
+
+async def _practice_answer(ctx: Context, question_id: str, round_id: int, text: str) -> None:
+    question = (await ctx.library()).questions.get(question_id)
+    if question is None:
+        raise NotFound("That practice question is no longer in the bank; ask for another with /mock practice.")
+    try:
+        await ctx.store.add_answer(
+            NewAnswer(
+                tenant=ctx.tenant, round_id=round_id, q_index=0, question_id=question_id,
+                category=question.category, user_id=ctx.actor.user_id, display_name=ctx.actor.display_name,
+                channel_id=ctx.channel_id, message_id=None, text=_check_length(text), at=ctx.now,
+                hidden=True, counts_for_board=False,
+            )
+        )  # fmt: skip
+    except AlreadyAnswered:
+        pass
+    await ctx.store.clear_practice(ctx.tenant, ctx.actor.user_id)
+    await ctx.store.save_round(round_id, "closed", {"question_id": question_id})
+    ctx.replies.append(practice.review_message(question))
+
+
+async def on_edit(ctx: Context, message_id: str, text: str) -> None:
+    answer = await ctx.store.answer_by_message(ctx.tenant, message_id)
+    if answer is None or answer.user_id != ctx.actor.user_id:
+        return
+    record = await ctx.store.get_round(answer.round_id)
+    if record is None or record.status != "open":
+        return
+    if record.kind != "qotd" and RoundState.from_dict(record.state).phase != "answering":
+        return  # once rating starts an answer is what people rated
+    await ctx.store.edit_answer(answer.id, _check_length(text))
+
+
+async def on_delete(ctx: Context, message_id: str) -> None:
+    answer = await ctx.store.answer_by_message(ctx.tenant, message_id)
+    if answer is not None:
+        await ctx.store.withdraw_answer(answer.id, ctx.now)

@@ -1,0 +1,86 @@
+"""What a flow needs to handle one event: the store, the banks, the time, and somewhere to
+put its replies and effects. The dispatcher builds one per event and carries out the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.core.banks import Library, load_text
+from bot.core.errors import NotAnOrganiser
+from bot.core.events import Actor, Event
+from bot.core.messages import Effect, Form, Message
+from bot.core.ports import Store
+
+
+@dataclass(frozen=True)
+class Public:
+    """A reply the whole channel sees (a leaderboard asked for in the channel)."""
+
+    message: Message
+
+
+Reply = Message | Form | Public
+
+
+class Libraries:
+    """The shipped banks plus each community's imported ones, minus what it disabled.
+    Cached per community; a change to a community's banks drops its entry."""
+
+    def __init__(self, shipped: Library, store: Store) -> None:
+        self.shipped = shipped
+        self._store = store
+        self._cache: dict[str, tuple[Library, set[str]]] = {}
+
+    async def get(self, tenant: str) -> tuple[Library, set[str]]:
+        if tenant not in self._cache:
+            library = self.shipped
+            for bank_id, text in await self._store.community_banks(tenant):
+                library = library.merged(load_text(text, f"community bank {bank_id}", base=self.shipped))
+            self._cache[tenant] = (library, await self._store.disabled_questions(tenant))
+        return self._cache[tenant]
+
+    def forget(self, tenant: str) -> None:
+        self._cache.pop(tenant, None)
+
+
+@dataclass
+class Context:
+    store: Store
+    libraries: Libraries
+    event: Event
+    now: datetime
+    config: dict[str, Any]
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+    @property
+    def tenant(self) -> str:
+        return self.event.tenant
+
+    @property
+    def channel_id(self) -> str:
+        return self.event.channel_id
+
+    @property
+    def actor(self) -> Actor:
+        return self.event.user
+
+    def reply(self, text: str = "", **kw: Any) -> None:
+        self.replies.append(Message(text=text, **kw))
+
+    def is_organiser(self, actor: Actor | None = None) -> bool:
+        who = actor or self.actor
+        roles = set(self.config.get("organiser_roles", []))
+        return who.is_organiser or who.user_id in self.config.get("organisers", []) or bool(roles & set(who.roles))
+
+    def require_organiser(self, what: str) -> None:
+        if not self.is_organiser():
+            raise NotAnOrganiser(what)
+
+    async def library(self) -> Library:
+        return (await self.libraries.get(self.tenant))[0]
+
+    async def disabled(self) -> set[str]:
+        return (await self.libraries.get(self.tenant))[1]

@@ -1,0 +1,57 @@
+"""Durable timers. Rows in the store's `timers` table; one loop sleeps until the next is due;
+on start, overdue timers fire at once. A firing timer re-enters through the dispatcher as a
+`TimerFired` event, so timers and people go through the same rules."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.core.clock import Clock, iso
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import SYSTEM, TimerFired
+from bot.core.ports import Store
+
+log = logging.getLogger(__name__)
+IDLE_CHECK = timedelta(minutes=5)  # also look again now and then: another process may add timers
+
+
+class Scheduler:
+    def __init__(self, store: Store, dispatcher: Dispatcher, clock: Clock) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self._wake = asyncio.Event()
+        dispatcher.on_timer_set = self._wake.set
+
+    async def run_due(self) -> int:
+        """Fire every timer that is due now, in due order; returns how many fired. Timers set
+        while firing (the next phase) fire too if they are already due."""
+        fired = 0
+        while True:
+            timers = await self.store.claim_due_timers(self.clock.now())
+            if not timers:
+                return fired
+            for timer in timers:
+                event = TimerFired(
+                    event_id=f"timer:{timer.key}:{iso(timer.due)}",
+                    tenant=timer.tenant,
+                    channel_id=timer.channel_id,
+                    user=SYSTEM,
+                    kind=timer.kind,
+                    payload=timer.payload,
+                )
+                try:
+                    await self.dispatcher.handle(event)
+                except Exception:
+                    log.exception("timer %s failed", timer.key)
+                fired += 1
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            await self.run_due()
+            due = await self.store.next_timer_due()
+            limit = self.clock.now() + IDLE_CHECK
+            await self.clock.sleep_until(min(due, limit) if due else limit, self._wake)

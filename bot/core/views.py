@@ -1,0 +1,90 @@
+"""Neutral messages for boards and summaries (pure: data in, Message out)."""
+
+from __future__ import annotations
+
+from bot.core.analytics import MIN_RATINGS, AreaStats, WeakAreaSummary
+from bot.core.banks import Library, Question
+from bot.core.messages import Field, Message
+from bot.core.ports import BoardRow
+from bot.core.text import user_text
+
+PERIOD_TITLES = {"week": "this week", "month": "this month", "all": "all time"}
+
+
+def render_leaderboard(rows: list[BoardRow], period: str, scope_label: str) -> Message:
+    title = f"Leaderboard · {scope_label} · {PERIOD_TITLES[period]}"
+    if not rows:
+        return Message(title=title, text="No points yet. Answer a question to get on the board!")
+    lines = [
+        f"{i}. **{user_text(r.display_name, 80)}**: {r.score:.1f} pts"
+        f" ({r.answers} answer{'s' if r.answers != 1 else ''}, {r.received_n} rating{'s' if r.received_n != 1 else ''} received)"
+        for i, r in enumerate(rows, 1)
+    ]
+    return Message(title=title, text="\n".join(lines), footer="How points work: /mock help leaderboard")
+
+
+def area_label(area: AreaStats, library: Library) -> str:
+    if area.kind == "category" and area.name in library.categories:
+        return library.categories[area.name].name
+    for category in library.categories.values():
+        for dim in category.rubric:
+            if dim.id == area.name:
+                return dim.name
+    return area.name.replace("_", " ")
+
+
+def area_tips(area: AreaStats, library: Library) -> list[str]:
+    if area.kind == "category":
+        category = library.categories.get(area.name)
+        return list(category.tips[:2]) if category else []
+    for category in library.categories.values():
+        for dim in category.rubric:
+            if dim.id == area.name:
+                return [f"What a 5 looks like: {dim.levels[5]}"]
+    return []
+
+
+def render_weak_areas(summary: WeakAreaSummary, library: Library, suggestion: Question | None) -> Message:
+    if not summary.ready:
+        return Message(
+            title="Weak areas",
+            text=f"Not enough ratings yet ({summary.total_ratings} of {MIN_RATINGS}). Answer a few more questions.",
+        )
+    lines = []
+    for area in summary.areas:
+        trend = "" if area.trend is None else f", trend {area.trend:+.2f}"
+        lines.append(
+            f"- {area_label(area, library)} ({area.kind}): {area.n} rating{'s' if area.n != 1 else ''}, "
+            f"mean {area.mean:.2f}, adjusted {area.shrunk:.2f}{trend}"
+        )
+    fields = []
+    for area in summary.weakest:
+        tips = area_tips(area, library)
+        fields.append(Field(f"Practise: {area_label(area, library)}", "\n".join(f"- {t}" for t in tips) or "-"))
+    if suggestion is not None:
+        fields.append(Field("Suggested next question", f"{suggestion.text} (id {suggestion.id})"))
+    return Message(title="Weak areas", text="\n".join(lines), fields=tuple(fields))
+
+
+def render_me(
+    name: str,
+    week: tuple[BoardRow, int] | None,
+    total: tuple[BoardRow, int] | None,
+    streak: int,
+    hidden: bool,
+) -> Message:
+    def line(label: str, row: tuple[BoardRow, int] | None) -> str:
+        if row is None:
+            return f"{label}: no points yet"
+        board, rank = row
+        return f"{label}: {board.score:.1f} pts, rank {rank}"
+
+    text = "\n".join(
+        [
+            line("This week", week),
+            line("All time", total),
+            f"Best question-of-the-day streak: {streak}",
+        ]
+        + (["You are hidden from public boards (/mock privacy optin to show)."] if hidden else [])
+    )
+    return Message(title=f"Your progress, {user_text(name, 80)}", text=text)
