@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -21,10 +22,8 @@ class SystemClock:
 
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
         delay = max(0.0, (when - self.now()).total_seconds())
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
 
 
 class OffsetClock(SystemClock):

@@ -35,7 +35,7 @@ def _timezone(token: str) -> str:
     try:
         ZoneInfo(token)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {token!r}; use an IANA name such as Europe/London")
+        raise ValueError(f"unknown timezone {token!r}; use an IANA name such as Europe/London") from None
     return token
 
 
@@ -57,7 +57,7 @@ def _date(token: str) -> date:
     try:
         return date.fromisoformat(token)
     except ValueError:
-        raise ValueError("a date is YYYY-MM-DD, for example 2026-12-24")
+        raise ValueError("a date is YYYY-MM-DD, for example 2026-12-24") from None
 
 
 def _duration(token: str) -> int:
@@ -331,7 +331,7 @@ def _parse_args(spec: CommandSpec, rest: str) -> dict[str, Any]:
     try:
         tokens = shlex.split(rest)
     except ValueError:
-        raise UsageError(f"Unbalanced quotes. Usage: `{spec.usage}`")
+        raise UsageError(f"Unbalanced quotes. Usage: `{spec.usage}`") from None
     many = next((a for a in spec.args if a.many), None)
     positionals = [a for a in spec.args if not (a.keyword or a.flag or a.many)]
     keywords = {a.name: a for a in spec.args if a.keyword}
@@ -379,7 +379,7 @@ def _convert(spec: CommandSpec, arg: Arg, token: str) -> Any:
     try:
         return arg.parse(token)
     except ValueError as exc:
-        raise UsageError(f"`{clip_word(token)}`: {exc}. Usage: `{spec.usage}`")
+        raise UsageError(f"`{clip_word(token)}`: {exc}. Usage: `{spec.usage}`") from None
 
 
 def help_text(topic: str = "") -> str:

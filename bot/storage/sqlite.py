@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -97,7 +98,7 @@ class SqliteStore:
             while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
             try:
-                outcomes = await self._in_thread(lambda db: _run_batch(db, [fn for fn, _ in batch]))
+                outcomes = await self._in_thread(functools.partial(_run_batch, fns=[fn for fn, _ in batch]))
             except Exception as exc:  # the commit itself failed: every caller learns it
                 outcomes = [(False, exc)] * len(batch)
             self.batches += 1

@@ -3,6 +3,7 @@ button's form, or a practice answer. Edits update an answer; a deleted message w
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 from bot.core.errors import AlreadyAnswered, AnswerTooLong, NotFound, RoundClosed, UsageError
@@ -134,10 +135,7 @@ async def _record(
     hidden: bool = False,
 ) -> AnswerRecord:
     text = _check_length(text)
-    if record.kind == "qotd":
-        question_id = record.state["question_id"]
-    else:
-        question_id = record.state["question_ids"][q_index]
+    question_id = record.state["question_id"] if record.kind == "qotd" else record.state["question_ids"][q_index]
     library = await ctx.library()
     question = library.questions.get(question_id)
     streak_day = previous = None
@@ -173,7 +171,7 @@ async def _practice_answer(ctx: Context, question_id: str, round_id: int, text: 
     question = (await ctx.library()).questions.get(question_id)
     if question is None:
         raise NotFound("That practice question is no longer in the bank; ask for another with /mock practice.")
-    try:
+    with contextlib.suppress(AlreadyAnswered):  # a second try at the same practice question
         await ctx.store.add_answer(
             NewAnswer(
                 tenant=ctx.tenant, round_id=round_id, q_index=0, question_id=question_id,
@@ -182,8 +180,6 @@ async def _practice_answer(ctx: Context, question_id: str, round_id: int, text: 
                 hidden=True, counts_for_board=False,
             )
         )  # fmt: skip
-    except AlreadyAnswered:
-        pass
     await ctx.store.clear_practice(ctx.tenant, ctx.actor.user_id)
     await ctx.store.save_round(round_id, "closed", {"question_id": question_id})
     ctx.replies.append(practice.review_message(question))

@@ -95,7 +95,7 @@ async def start_practice(ctx: Context, category: str | None) -> None:
             title=message.title,
             footer=message.footer,
             buttons=(Button("Answer", "answer", "practice", primary=True),),
-        )  # fmt: skip
+        )
     )
 
 

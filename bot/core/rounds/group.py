@@ -261,7 +261,7 @@ def end_answer_phase(
             Message(text=f"**{user_text(name, 80)}** answered:\n{user_text(text, 3000)}"),
             ref=f"a:{answer_id}",
             thread_ref=thread,
-        )  # fmt: skip
+        )
         for answer_id, name, text in hidden
     ]
     who = "Panellists" if state.kind == "panel" else "Everyone in the round"
@@ -294,7 +294,7 @@ def end_rating_phase(
             state.channel_id,
             results_message(f"Results for question {state.index + 1}", results),
             thread_ref=ref_question(round_id, state.index),
-        )  # fmt: skip
+        )
     ]
     if next_question is not None and state.index + 1 < len(state.question_ids):
         effects += start_question(state, round_id, next_question, now)
