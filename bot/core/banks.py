@@ -141,6 +141,8 @@ def build_library(documents: list[tuple[str, str]], base: Library | None = None)
         data = doc.load()
         bank = _bank(doc, data)
         library.banks.setdefault(bank.id, bank)
+        if not isinstance(data.get("categories") or [], list):
+            raise doc.error(("categories",), "must be a list")
         for i, raw in enumerate(data.get("categories") or []):
             category = _category(doc, ("categories", i), raw)
             if category.id in library.categories or category.id in known_categories:
@@ -181,6 +183,12 @@ class _Doc:
         self.lines: dict[tuple[Any, ...], int] = {}
 
     def load(self) -> dict[str, Any]:
+        try:
+            return self._load()
+        except RecursionError:
+            raise BankError(f"{self.source}: the YAML is nested too deeply") from None
+
+    def _load(self) -> dict[str, Any]:
         try:
             for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -226,7 +234,7 @@ class _Doc:
 
 
 def _as_key(key: str) -> Any:
-    return int(key) if key.isdigit() else key
+    return int(key) if re.fullmatch(r"[0-9]+", key) else key
 
 
 def _only_keys(doc: _Doc, path: tuple[Any, ...], data: Any, allowed: set[str], required: set[str]) -> None:
@@ -294,7 +302,7 @@ def _category(doc: _Doc, path: tuple[Any, ...], raw: Any) -> Category:
                 f"unknown dimension `{dim['id']}` (use one of: {', '.join(DIMENSIONS)})",
             )
         levels = dim["levels"]
-        if not isinstance(levels, dict) or sorted(levels) != [1, 3, 5]:
+        if not isinstance(levels, dict) or set(levels) != {1, 3, 5}:
             raise doc.error((*dpath, "levels"), "must describe levels 1, 3 and 5")
         rubric.append(
             RubricDimension(
@@ -316,7 +324,7 @@ def _question(doc: _Doc, path: tuple[Any, ...], raw: Any, bank: str) -> Question
     allowed = {"id", "text", "category", "difficulty", "tags", "follow_ups", "signals", "tips"}
     _only_keys(doc, path, raw, allowed, required=allowed - {"tags"})
     difficulty = raw["difficulty"]
-    if difficulty not in (1, 2, 3) or isinstance(difficulty, bool):
+    if type(difficulty) is not int or difficulty not in (1, 2, 3):
         raise doc.error((*path, "difficulty"), "must be 1, 2 or 3")
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or len(tags) > 8 or not all(isinstance(t, str) and _TAG.fullmatch(t) for t in tags):

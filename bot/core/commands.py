@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.core.errors import UsageError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIFFICULTY_WORDS = {"easy": 1, "medium": 2, "hard": 3, "1": 1, "2": 2, "3": 3}
 
 
 # --- argument kinds: each turns one token into a value or raises ValueError ---------------
@@ -34,7 +36,7 @@ def _timezone(token: str) -> str:
         raise ValueError("a timezone is an IANA name such as Europe/London")
     try:
         ZoneInfo(token)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as America/Indiana
         raise ValueError(f"unknown timezone {token!r}; use an IANA name such as Europe/London") from None
     return token
 
@@ -48,7 +50,7 @@ def _days(token: str) -> tuple[int, ...]:
     if word == "weekends":
         return (5, 6)
     parts = word.split(",")
-    if all(p[:3] in DAY_NAMES and len(p) >= 3 for p in parts):
+    if all(p in DAY_NAMES or p in FULL_DAY_NAMES for p in parts):
         return tuple(sorted({DAY_NAMES.index(p[:3]) for p in parts}))
     raise ValueError("days are daily, weekdays, weekends or a list such as mon,wed,fri")
 
@@ -61,7 +63,7 @@ def _date(token: str) -> date:
 
 
 def _duration(token: str) -> int:
-    m = re.fullmatch(r"(\d{1,4})([smh]?)", token.lower())
+    m = re.fullmatch(r"([0-9]{1,4})([smh]?)", token.lower())
     if not m:
         raise ValueError("a duration is a number with s, m or h, for example 5m")
     value = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "": 60}[m.group(2)]
@@ -71,16 +73,15 @@ def _duration(token: str) -> int:
 
 
 def _count(token: str) -> int:
-    if not token.isdigit() or not 1 <= int(token) <= 20:
+    if not re.fullmatch(r"[0-9]{1,3}", token) or not 1 <= int(token) <= 20:
         raise ValueError("a number of questions is between 1 and 20")
     return int(token)
 
 
 def _difficulty(token: str) -> int:
-    names = {"easy": 1, "medium": 2, "hard": 3, "1": 1, "2": 2, "3": 3}
-    if token.lower() not in names:
+    if token.lower() not in DIFFICULTY_WORDS:
         raise ValueError("difficulty is 1, 2, 3 (or easy, medium, hard)")
-    return names[token.lower()]
+    return DIFFICULTY_WORDS[token.lower()]
 
 
 def _user(token: str) -> str:
@@ -94,6 +95,13 @@ def _word(token: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", token):
         raise ValueError("expected a single word")
     return token.lower()
+
+
+def _category(token: str) -> str:
+    """A category id; a difficulty word is left for the difficulty argument."""
+    if token.lower() in DIFFICULTY_WORDS:
+        raise ValueError("expected a category")
+    return _word(token)
 
 
 def _text(token: str) -> str:
@@ -159,7 +167,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Show the commands, or the help of one.",
         (_a("topic", _text, "command", rest=True),),
     ),
-    CommandSpec("qotd post", "Post a question of the day now.", (_a("category", _word),), True),
+    CommandSpec("qotd post", "Post a question of the day now.", (_a("category", _category),), True),
     CommandSpec(
         "qotd schedule",
         "Post a question of the day at a time, in a timezone, on chosen days.",
@@ -167,7 +175,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             _a("time", _time, "HH:MM", required=True),
             _a("timezone", _timezone, "timezone", required=True),
             _a("days", _days, "daily|weekdays|mon,wed,fri"),
-            _a("category", _word),
+            _a("category", _category),
             _a("bank", _word),
         ),
         True,
@@ -184,7 +192,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "group start",
         "Start a group round: everyone answers the same questions.",
         (
-            _a("category", _word),
+            _a("category", _category),
             _a("difficulty", _difficulty, "1-3"),
             _a("questions", _count, "N", keyword=True),
             _a("answer", _duration, "5m", keyword=True),
@@ -199,7 +207,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Start a panel round: one candidate answers, the others are the panel.",
         (
             _a("candidate", _user, "@candidate", required=True),
-            _a("category", _word),
+            _a("category", _category),
             _a("questions", _count, "N", keyword=True),
             _a("answer", _duration, "5m", keyword=True),
             _a("rate", _duration, "3m", keyword=True),
@@ -217,7 +225,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Answer privately (blind rounds, practice).",
         (_a("text", _text, "your answer", rest=True),),
     ),
-    CommandSpec("practice", "Get a question from your weakest area, privately.", (_a("category", _word),)),
+    CommandSpec("practice", "Get a question from your weakest area, privately.", (_a("category", _category),)),
     CommandSpec(
         "leaderboard",
         "Show the leaderboard.",

@@ -59,7 +59,7 @@ class QotdSchedule:
     def is_paused_on(self, day: date) -> bool:
         return self.paused or (self.paused_until is not None and day <= self.paused_until)
 
-    def describe(self) -> str:
+    def describe(self, today: date | None = None) -> str:
         if len(self.days) == 7:
             days = "every day"
         elif self.days == (0, 1, 2, 3, 4):
@@ -73,6 +73,6 @@ class QotdSchedule:
             text += f", bank {self.bank}"
         if self.paused:
             text += " (paused)"
-        elif self.paused_until:
+        elif self.paused_until and (today is None or self.paused_until >= today):
             text += f" (paused until {self.paused_until.isoformat()})"
         return text

@@ -161,7 +161,7 @@ async def config(ctx: Context, name: str, args: Mapping[str, Any]) -> None:
         people = ", ".join(f"<@{u}>" for u in settings.get("organisers", [])) or "none"
         emoji = " ".join(settings.get("rating_emoji", [])) or "1️⃣ 2️⃣ 3️⃣ 4️⃣ 5️⃣ (default)"
         schedule = await ctx.store.get_schedule(ctx.tenant, ctx.channel_id)
-        qotd = schedule.describe() if schedule else "not scheduled in this channel"
+        qotd = schedule.describe(ctx.now.date()) if schedule else "not scheduled in this channel"
         ctx.reply(f"Organiser roles: {roles}\nOrganisers: {people}\nRating emoji: {emoji}\nQuestion of the day: {qotd}",
                   title="Settings")  # fmt: skip
         return

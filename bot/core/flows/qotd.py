@@ -81,7 +81,7 @@ async def show(ctx: Context) -> None:
         ctx.reply("No question-of-the-day schedule in this channel.")
         return
     _, when = schedule.next_after(ctx.now)
-    ctx.reply(f"Question of the day: {schedule.describe()}. Next post: {when:%Y-%m-%d %H:%M} UTC.")
+    ctx.reply(f"Question of the day: {schedule.describe(ctx.now.date())}. Next post: {when:%Y-%m-%d %H:%M} UTC.")
 
 
 async def post_now(ctx: Context, category: str | None) -> None:

@@ -179,9 +179,13 @@ def close_lobby(state: RoundState, round_id: int, questions: list[Question], now
     if state.kind == "panel" and state.rotate:
         state.candidates = state.candidates + [p for p in state.participants if p not in state.candidates]
     enough = len(state.participants) >= (2 if state.kind == "panel" else 1)
+    if state.kind == "panel" and not state.candidates:
+        enough = False
     if not enough or not questions:
         state.phase = "closed"
         why = "not enough people joined" if not enough else "no questions match the filters"
+        if state.kind == "panel" and not state.candidates:
+            why = "the candidate left"
         return [
             Post(
                 state.channel_id,

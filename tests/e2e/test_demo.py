@@ -1,0 +1,85 @@
+"""`mockpanel demo` prints a leaderboard and a weak-area summary that match the ratings it gave."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.adapters.console.demo import run_demo
+from bot.core import scoring
+
+
+def expected_points(result_answers: dict[str, int], ratings: list[tuple[str, str, int, int]]) -> dict[str, float]:
+    """Recompute every board score from what the demo did, with the README's formula."""
+    given: dict[str, int] = {}
+    total, n, prior = 0, 0, scoring.DEFAULT_PRIOR_MEAN
+    for rater, _author, old, new in ratings:  # replay the community mean and its re-basing
+        if old == 0:
+            given[rater] = given.get(rater, 0) + 1
+            n += 1
+        total += new - old
+        live = scoring.prior_mean(total, n)
+        if abs(live - prior) >= scoring.PRIOR_DRIFT:
+            prior = live
+    # The latest rating per (rater, answer) counts: the demo's (old, new) pairs are its changes.
+    sums: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for _rater, author, old, new in ratings:
+        sums[author] = sums.get(author, 0) + new - old
+        counts[author] = counts.get(author, 0) + (1 if old == 0 else 0)
+    users = set(result_answers) | set(given)
+    return {
+        u: scoring.points(
+            scoring.Tally(
+                result_answers.get(u, 0),
+                sums.get(u, 0),
+                counts.get(u, 0),
+                min(given.get(u, 0), scoring.GIVEN_DAILY_CAP),
+            ),
+            prior,
+        )
+        for u in users
+    }
+
+
+async def test_demo_leaderboard_matches_the_ratings_it_gave(tmp_path: Path) -> None:
+    printed: list[str] = []
+    result = await run_demo(str(tmp_path / "demo.db"), printed.append)
+    out = "\n".join(printed)
+    board = out.split("== Leaderboard · community · all time ==")[1]
+    shown = {m.group(1).lower(): float(m.group(2)) for m in re.finditer(r"^\d+\. (\w+): ([\d.]+) pts", board, re.M)}
+    expected = expected_points(result.answers, result.ratings)
+    assert set(shown) == set(expected)
+    for user, points in expected.items():
+        assert shown[user] == round(points, 1), user
+    assert list(shown) == sorted(shown, key=lambda u: -expected[u])  # the order follows the points
+
+
+async def test_demo_weak_area_summary_matches_bobs_ratings(tmp_path: Path) -> None:
+    printed: list[str] = []
+    result = await run_demo(str(tmp_path / "demo.db"), printed.append)
+    summary = "\n".join(printed).split("== Weak areas ==")[1]
+    # Bob's reaction ratings: behavioural answers (QOTD + group round) and one case answer.
+    behavioural = [new for rater, author, old, new in result.ratings if author == "bob" and old == 0]
+    changes = [new - old for rater, author, old, new in result.ratings if author == "bob"]
+    case_scores = [2, 2]  # the panel ratings in the script
+    n_behavioural = len(behavioural) - len(case_scores)
+    mean_behavioural = (sum(changes) - sum(case_scores)) / n_behavioural
+    assert f"Behavioural (category): {n_behavioural} ratings, mean {mean_behavioural:.2f}" in summary
+    assert "Case and problem solving (category): 2 ratings, mean 2.00" in summary
+    assert "Structure (STAR) (dimension): 1 rating, mean 1.00" in summary
+    assert "Suggested next question" in summary
+
+
+def test_mockpanel_demo_command_runs_in_a_fresh_process(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env["MOCKPANEL_DB"] = str(tmp_path / "env.db")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Leaderboard" in done.stdout and "Weak areas" in done.stdout
+    assert (tmp_path / "env.db").exists()
