@@ -88,5 +88,6 @@ def text_of(replies: list[Reply]) -> str:
     for reply in replies:
         message = getattr(reply, "message", reply)
         if isinstance(message, Message):
-            parts.append(f"{message.title or ''} {message.text}")
+            fields = " ".join(f"{f.name}: {f.value}" for f in message.fields)
+            parts.append(f"{message.title or ''} {message.text} {fields} {message.footer or ''}")
     return "\n".join(parts)

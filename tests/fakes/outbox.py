@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.messages import Message
@@ -28,6 +30,17 @@ class RecordingOutbox:
     posts: list[SentPost] = field(default_factory=list)
     notes: list[SentNote] = field(default_factory=list)
     fail_next: int = 0  # make the next N posts raise, as a platform outage would
+    _posted: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait, without sleeping, until a post makes `condition` true."""
+
+        async def watch() -> None:
+            while not condition():
+                self._posted.clear()
+                await self._posted.wait()
+
+        await asyncio.wait_for(watch(), timeout)
 
     async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
         if self.fail_next:
@@ -35,6 +48,7 @@ class RecordingOutbox:
             raise ConnectionError("platform unavailable")
         message_id = f"p{len(self.posts) + 1}"
         self.posts.append(SentPost(message_id, channel_id, thread_id, message))
+        self._posted.set()
         return message_id
 
     async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:

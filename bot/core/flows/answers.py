@@ -56,17 +56,22 @@ async def on_thread_message(ctx: Context, thread_id: str, message_id: str, text:
 
 
 async def on_private_answer(ctx: Context, text: str | None, round_id: str | None = None) -> None:
-    """`/mock answer [text]` or the Answer form: the round in this channel, else practice."""
-    record = await _answerable_round(ctx, round_id)
-    if record is None:
+    """`/mock answer [text]` or the Answer form. Without a round named by a button, the
+    answer goes to the round being answered in this channel, else to the user's practice
+    question, else to the channel's open question of the day."""
+    record = await _answerable_round(ctx, round_id, rounds.ROUND_KINDS)
+    if record is None and round_id in (None, "", "practice"):
         pending = await ctx.store.get_practice(ctx.tenant, ctx.actor.user_id)
-        if pending is None:
-            raise NotFound("There is no question waiting for your answer here. Try /mock practice.")
-        if not text:
-            ctx.replies.append(_answer_form("practice"))
+        if pending is not None:
+            if not text:
+                ctx.replies.append(_answer_form("practice"))
+            else:
+                await _practice_answer(ctx, pending[0], pending[1], text)
             return
-        await _practice_answer(ctx, pending[0], pending[1], text)
-        return
+        if round_id != "practice":
+            record = await _answerable_round(ctx, None, ("qotd",))
+    if record is None:
+        raise NotFound("There is no question waiting for your answer here. Try /mock practice.")
     if not text:
         ctx.replies.append(_answer_form(str(record.id)))
         return
@@ -74,8 +79,7 @@ async def on_private_answer(ctx: Context, text: str | None, round_id: str | None
         answer = await _record(ctx, record, 0, text, None)
         await _post_on_behalf(ctx, record, 0, answer)
         return
-    state = RoundState.from_dict(record.state)
-    await _answer_in_round(ctx, record, state, text, None)
+    await _answer_in_round(ctx, record, RoundState.from_dict(record.state), text, None)
 
 
 def _answer_form(value: str) -> Form:
@@ -87,7 +91,7 @@ def _answer_form(value: str) -> Form:
     )
 
 
-async def _answerable_round(ctx: Context, round_id: str | None) -> RoundRecord | None:
+async def _answerable_round(ctx: Context, round_id: str | None, kinds: tuple[str, ...]) -> RoundRecord | None:
     if round_id == "practice":
         return None
     if round_id:
@@ -95,10 +99,9 @@ async def _answerable_round(ctx: Context, round_id: str | None) -> RoundRecord |
         if record is None or record.tenant != ctx.tenant or record.status != "open":
             raise RoundClosed("That question is closed.")
         return record
-    for kinds in (rounds.ROUND_KINDS, ("qotd",)):
-        record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, kinds)
-        if record is not None and (record.kind == "qotd" or record.state.get("phase") == "answering"):
-            return record
+    record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, kinds)
+    if record is not None and (record.kind == "qotd" or record.state.get("phase") == "answering"):
+        return record
     return None
 
 
