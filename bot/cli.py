@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -22,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="play several users yourself in the terminal")
     console.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
     console.add_argument("--as", dest="user", default="you", help="your first identity (an organiser)")
+    run = sub.add_parser("run", help="connect to Discord, Slack or both (tokens from the environment)")
+    run.add_argument("platform", choices=["discord", "slack", "all"])
+    run.add_argument("--http", action="store_true", help="Slack: serve the Events API over HTTP instead of Socket Mode")
+    run.add_argument("--port", type=int, default=3000, help="Slack HTTP mode: the port to listen on")
     migrate = sub.add_parser("migrate", help="create or upgrade the database")
     migrate.add_argument("--db")
     bank = sub.add_parser("bank", help="question banks")
@@ -45,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(run_demo(_fresh(db)))
         elif args.command == "console":
-            asyncio.run(_console(db, args.user))
+            asyncio.run(_console(dataclasses.replace(settings, db=db), args.user))
+        elif args.command == "run":
+            asyncio.run(_run(settings, args))
         elif args.command == "migrate":
             print(f"database at schema version {asyncio.run(_migrate(db))}")
         elif args.command == "bank":
@@ -77,14 +85,14 @@ async def _migrate(db: str) -> int:
         await store.close()
 
 
-async def _console(db: str, user: str) -> None:
+async def _console(settings: Settings, user: str) -> None:
     from bot.adapters.console.session import HELP, ConsoleOutbox, ConsoleSession
     from bot.core.clock import OffsetClock
     from bot.runtime import build
 
     clock = OffsetClock()
     outbox = ConsoleOutbox(clock)
-    runtime = await build(Settings.load().__class__(db=db, banks=Settings.load().banks), outbox, clock)
+    runtime = await build(settings, outbox, clock)
     ticker = asyncio.create_task(runtime.scheduler.run())
     session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=(user,))
     session.on_wait = runtime.scheduler.run_due
@@ -101,6 +109,28 @@ async def _console(db: str, user: str) -> None:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
+        await runtime.close()
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> None:
+    """One store, one scheduler, and each platform's adapter in one process."""
+    from bot.adapters.routing import RoutingOutbox
+    from bot.core.clock import SystemClock
+    from bot.runtime import build
+
+    platforms = ["discord", "slack"] if args.platform == "all" else [args.platform]
+    servers = []
+    for platform in platforms:
+        try:
+            module = importlib.import_module(f"bot.adapters.{platform}.main")
+        except ModuleNotFoundError as error:
+            raise MockpanelError(f"the {platform} adapter is not part of this version of mockpanel") from error
+        servers.append(module.serve)
+    routing = RoutingOutbox()
+    runtime = await build(settings, routing, SystemClock())
+    try:
+        await asyncio.gather(runtime.scheduler.run(), *(serve(runtime, routing, settings, args) for serve in servers))
+    finally:
         await runtime.close()
 
 
