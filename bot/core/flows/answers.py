@@ -122,7 +122,7 @@ async def _answer_in_round(
     if group.answered(state, ctx.actor.user_id):
         await rounds.advance(ctx, record, state)  # everyone has answered: no need to wait
     else:
-        await rounds.save(ctx, record, state)
+        await rounds.save(ctx, record.id, state)
 
 
 async def _has_answered(ctx: Context, record: RoundRecord, q_index: int) -> bool:

@@ -34,8 +34,8 @@ async def load(ctx: Context, round_id: str | int | None = None) -> tuple[RoundRe
     return record, RoundState.from_dict(record.state)
 
 
-async def save(ctx: Context, record: RoundRecord, state: RoundState) -> None:
-    await ctx.store.save_round(record.id, "closed" if state.phase == "closed" else "open", state.to_dict())
+async def save(ctx: Context, round_id: int, state: RoundState) -> None:
+    await ctx.store.save_round(round_id, "closed" if state.phase == "closed" else "open", state.to_dict())
 
 
 async def start(ctx: Context, kind: str, args: Mapping[str, Any]) -> None:
@@ -63,24 +63,20 @@ async def start(ctx: Context, kind: str, args: Mapping[str, Any]) -> None:
         state.candidates = [candidate]
     round_id = await ctx.store.create_round(ctx.tenant, ctx.channel_id, kind, state.to_dict(), ctx.now)
     ctx.effects += group.open_lobby(state, round_id, ctx.now)
-    await save_by_id(ctx, round_id, state)
+    await save(ctx, round_id, state)
     ctx.reply(f"The {kind} round is open for joining.")
-
-
-async def save_by_id(ctx: Context, round_id: int, state: RoundState) -> None:
-    await ctx.store.save_round(round_id, "closed" if state.phase == "closed" else "open", state.to_dict())
 
 
 async def join(ctx: Context, round_id: str | None = None) -> None:
     record, state = await load(ctx, round_id)
     ctx.reply(group.join(state, ctx.actor.user_id, ctx.actor.name))
-    await save(ctx, record, state)
+    await save(ctx, record.id, state)
 
 
 async def leave(ctx: Context, round_id: str | None = None) -> None:
     record, state = await load(ctx, round_id)
     ctx.reply(group.leave(state, ctx.actor.user_id))
-    await save(ctx, record, state)
+    await save(ctx, record.id, state)
 
 
 async def next_phase(ctx: Context) -> None:
@@ -137,7 +133,7 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
         ctx.effects += group.end_rating_phase(state, record.id, ctx.now, results, next_question)
         if state.phase == "closed":
             ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
-    await save(ctx, record, state)
+    await save(ctx, record.id, state)
 
 
 async def finish(ctx: Context, record: RoundRecord, state: RoundState) -> None:
@@ -149,7 +145,7 @@ async def finish(ctx: Context, record: RoundRecord, state: RoundState) -> None:
         ctx.effects.append(CancelTimer(group.timer_key(record.id, what)))
     if was_running:
         ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
-    await save(ctx, record, state)
+    await save(ctx, record.id, state)
 
 
 def _final_post(state: RoundState, totals: list[AnswerScore]) -> Post:

@@ -136,7 +136,7 @@ def open_lobby(state: RoundState, round_id: int, now: datetime) -> list[Effect]:
 
 
 def _describe(state: RoundState) -> str:
-    parts = [f"{state.total_questions if state.kind == 'group' else state.per_candidate} question(s)"]
+    parts = [f"{state.per_candidate} question(s)"]
     if state.kind == "panel":
         parts[0] += " per candidate"
     if state.category:
