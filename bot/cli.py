@@ -10,9 +10,11 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core.banks import Library
 from bot.core.errors import MockpanelError
 
 
@@ -35,9 +37,30 @@ def _parser() -> argparse.ArgumentParser:
     validate = bank_sub.add_parser("validate", help="check bank files against the schema")
     validate.add_argument("paths", nargs="+", type=Path)
     bank_sub.add_parser("list", help="list the banks and categories")
+    imp = bank_sub.add_parser("import", help="import a bank file into one community's database")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--community", required=True, help='the community, e.g. "discord:81234" or "slack:T0123"')
+    imp.add_argument("--db")
+    exp = bank_sub.add_parser("export", help="print banks as YAML (a community's own, or the shipped ones)")
+    exp.add_argument("--community", help="export this community's own banks")
+    exp.add_argument("--bank", help="only this bank id")
+    exp.add_argument("--db")
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")
+    _discord_parser(sub)
     return parser
+
+
+def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`mockpanel discord invite | sync` (run by bot/adapters/discord/main.py)."""
+    discord_cmd = sub.add_parser("discord", help="Discord: the invite link, registering /mock")
+    discord_sub = discord_cmd.add_subparsers(dest="discord_command", required=True)
+    invite = discord_sub.add_parser("invite", help="print the link that adds the bot to a server")
+    invite.add_argument(
+        "--client-id", help="the application id (default: DISCORD_CLIENT_ID, or read from DISCORD_TOKEN)"
+    )
+    sync = discord_sub.add_parser("sync", help="register /mock now, globally or in one server")
+    sync.add_argument("--guild", help="only this server (immediate); without it: globally")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at schema version {asyncio.run(_migrate(db))}")
         elif args.command == "bank":
             return _bank(args, settings)
+        elif args.command == "discord":
+            from bot.adapters.discord.main import run_cli
+
+            return run_cli(args, settings)
     except MockpanelError as error:
         print(f"mockpanel: {error}", file=sys.stderr)
         return 2
@@ -134,6 +161,45 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         await runtime.close()
 
 
+async def _bank_import(db: str, library: Library, args: argparse.Namespace) -> int:
+    from bot.core.flows.bank import import_bank
+    from bot.core.flows.context import Libraries
+    from bot.runtime import open_store
+
+    store = await open_store(db)
+    try:
+        text = args.path.read_text(encoding="utf-8")
+        bank_id, count = await import_bank(
+            store, Libraries(library, store), args.community, text, str(args.path), datetime.now(UTC)
+        )
+    finally:
+        await store.close()
+    print(f"imported bank {bank_id} ({count} questions) for {args.community}")
+    return 0
+
+
+async def _bank_export(db: str, library: Library, args: argparse.Namespace) -> int:
+    from bot.core.flows.bank import export_text
+    from bot.core.flows.context import Libraries
+    from bot.runtime import open_store
+
+    if args.community:
+        store = await open_store(db)
+        try:
+            library, _ = await Libraries(library, store).get(args.community)
+            own = [b for b, _ in await store.community_banks(args.community)]
+        finally:
+            await store.close()
+    else:
+        own = sorted(library.banks)
+    bank_ids = [args.bank] if args.bank else own
+    unknown = [b for b in bank_ids if b not in library.banks]
+    if unknown or not bank_ids:
+        raise MockpanelError(f"no bank {unknown[0]!r} here" if unknown else "this community has no banks of its own")
+    print(export_text(library, bank_ids))
+    return 0
+
+
 def _bank(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.banks import load_paths
     from bot.runtime import load_banks
@@ -143,6 +209,11 @@ def _bank(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ok: {len(library.questions)} questions in {len(library.categories)} categories")
         return 0
     library = load_banks(settings)
+    if args.bank_command in ("import", "export"):
+        db = args.db or settings.db
+        return asyncio.run(
+            _bank_import(db, library, args) if args.bank_command == "import" else _bank_export(db, library, args)
+        )
     if args.bank_command == "list":
         for info in library.banks.values():
             print(f"{info.id}: {info.name} ({info.licence})")

@@ -7,6 +7,7 @@ bombs), and every error names the file, the line and the field.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -250,6 +251,8 @@ def _only_keys(doc: _Doc, path: tuple[Any, ...], data: Any, allowed: set[str], r
 def _str(doc: _Doc, path: tuple[Any, ...], value: Any, lo: int = 1, hi: int = 500) -> str:
     if not isinstance(value, str) or not lo <= len(value.strip()) <= hi:
         raise doc.error(path, f"must be text of {lo}-{hi} characters")
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        raise doc.error(path, "contains a control character")
     return value.strip()
 
 

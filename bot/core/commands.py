@@ -78,6 +78,12 @@ def _count(token: str) -> int:
     return int(token)
 
 
+def _number(token: str) -> int:
+    if not re.fullmatch(r"#?[0-9]{1,9}", token):
+        raise ValueError("expected a number such as 12")
+    return int(token.lstrip("#"))
+
+
 def _difficulty(token: str) -> int:
     if token.lower() not in DIFFICULTY_WORDS:
         raise ValueError("difficulty is 1, 2, 3 (or easy, medium, hard)")
@@ -256,6 +262,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Suggest a question to the organisers.",
         (_a("text", _text, "question", rest=True, required=True),),
     ),
+    CommandSpec("bank suggestions", "List the questions members suggested.", (), True),
+    CommandSpec(
+        "bank approve",
+        "Add a suggested question to this community's bank.",
+        (
+            _a("number", _number, "#", required=True),
+            _a("category", _category, "category", required=True),
+            _a("difficulty", _difficulty, "1-3"),
+        ),
+        True,
+    ),
+    CommandSpec("bank reject", "Drop a suggested question.", (_a("number", _number, "#", required=True),), True),
     CommandSpec("config show", "Show this community's settings."),
     CommandSpec(
         "config organiser-role",

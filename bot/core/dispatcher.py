@@ -24,7 +24,7 @@ from bot.core.events import (
     ReactionRemoved,
     TimerFired,
 )
-from bot.core.flows import answers, community, qotd, ratings, rounds
+from bot.core.flows import answers, bank, community, qotd, ratings, rounds
 from bot.core.flows.context import Context, Libraries, Reply
 from bot.core.messages import CancelTimer, Effect, Message, Notify, Post, SetTimer, Visibility
 from bot.core.ports import Outbox, Store, Timer
@@ -108,7 +108,7 @@ class Dispatcher:
         if name in handlers:
             await handlers[name]()
         elif group_word == "bank":
-            await community.bank(ctx, name, args, event.attachment)
+            await bank.handle(ctx, name, args, event.attachment)
         elif group_word == "config":
             await community.config(ctx, name, args)
         elif group_word == "privacy":

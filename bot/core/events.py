@@ -40,6 +40,9 @@ class CommandInvoked(Event):
     text: str  # the words after `/mock`
     thread_id: str | None = None
     attachment: str | None = None  # text of an attached file (bank import)
+    # Display names of the users the text mentions, where the platform resolves them (a panel's
+    # candidate may never have spoken to the bot, so the store doesn't know their name yet).
+    mentions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,24 +14,44 @@ from bot.core.clock import iso, parse_iso
 from bot.core.errors import AlreadyAnswered
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
 
-SCORE_SQL = (
-    f"{scoring.ANSWER_POINTS} * answers"
-    f" + CASE WHEN received_n > 0 THEN {scoring.RATING_WEIGHT} * received_n"
-    f" * ((received_sum + {scoring.SHRINK_K} * ?) / (received_n + {float(scoring.SHRINK_K)}) - 1)"
-    " ELSE 0 END + given + streak_points"
-)
 
-_BOARD_UPSERT = """
+def score_sql(answers: str, received_sum: str, received_n: str, given: str, streak_points: str, prior: str) -> str:
+    """The points formula (bot.core.scoring.points) as an SQL expression over the given terms."""
+    return (
+        f"{scoring.ANSWER_POINTS} * {answers}"
+        f" + CASE WHEN {received_n} > 0 THEN {scoring.RATING_WEIGHT} * {received_n}"
+        f" * (({received_sum} + {scoring.SHRINK_K} * {prior}) / ({received_n} + {float(scoring.SHRINK_K)}) - 1)"
+        f" ELSE 0 END + {given} + {streak_points}"
+    )
+
+
+# A board row's score over its stored tallies; `?` is the community's prior mean.
+SCORE_SQL = score_sql("answers", "received_sum", "received_n", "given", "streak_points", "?")
+
+# Add to one board row's tallies and re-score it in the same statement: the new score is the
+# formula over the tallies after the addition (in an upsert every right-hand side reads the row
+# as it was), so a row never holds a score that disagrees with its tallies.
+# Parameters: tenant, scope, period, user, the five additions, hidden (for a new row), prior.
+_BOARD_UPSERT = f"""
 INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given,
-                   streak_points, hidden)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
-        COALESCE((SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?), 0))
+                   streak_points, hidden, score)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {score_sql("?5", "?6", "?7", "?8", "?9", "?11")})
 ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET
     answers = answers + excluded.answers,
     received_sum = received_sum + excluded.received_sum,
     received_n = received_n + excluded.received_n,
     given = given + excluded.given,
-    streak_points = streak_points + excluded.streak_points
+    streak_points = streak_points + excluded.streak_points,
+    score = {
+    score_sql(
+        "(answers + excluded.answers)",
+        "(received_sum + excluded.received_sum)",
+        "(received_n + excluded.received_n)",
+        "(given + excluded.given)",
+        "(streak_points + excluded.streak_points)",
+        "?11",
+    )
+}
 """
 
 _ANSWER_COLUMNS = (
@@ -86,33 +106,17 @@ def bump_board(
     given: int = 0,
     streak_points: int = 0,
 ) -> None:
-    """Add to a user's tallies on every board the moment counts for, then re-score them."""
-    scopes = scoring.scopes(channel_id)
-    periods = scoring.period_keys(moment)
+    """Add to a user's tallies on every board the moment counts for, and re-score those rows."""
+    prior = prior_mean(db, tenant)
+    row = db.execute("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", (tenant, user_id)).fetchone()
+    hidden = row[0] if row else 0
     db.executemany(
         _BOARD_UPSERT,
         [
-            (
-                tenant,
-                s,
-                p,
-                user_id,
-                answers,
-                received_sum,
-                received_n,
-                given,
-                streak_points,
-                tenant,
-                user_id,
-            )
-            for s in scopes
-            for p in periods
+            (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points, hidden, prior)
+            for scope in scoring.scopes(channel_id)
+            for period in scoring.period_keys(moment)
         ],
-    )
-    db.execute(
-        f"UPDATE board SET score = {SCORE_SQL} WHERE tenant = ? AND user_id = ?"
-        " AND scope IN (?, ?) AND period IN (?, ?, ?)",
-        (prior_mean(db, tenant), tenant, user_id, *scopes, *periods),
     )
 
 
@@ -172,6 +176,9 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
     """Set or remove one rating and move every aggregate by the difference. Returns whether
     anything changed (a replayed or duplicate event changes nothing)."""
     answer = change.answer
+    withdrawn = db.execute("SELECT withdrawn FROM answers WHERE id = ?", (answer.id,)).fetchone()
+    if withdrawn is None or withdrawn[0]:
+        return False  # the answer went while this rating was on its way
     key = (answer.id, change.rater_id, change.dimension)
     old = db.execute(
         "SELECT score, created_at FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?",
@@ -238,14 +245,12 @@ def _count_given(db: sqlite3.Connection, answer: AnswerRecord, rater_id: str, ra
 
 
 def _update_community_mean(db: sqlite3.Connection, tenant: str, delta_sum: int, delta_n: int) -> None:
-    db.execute(
+    [(total, n, prior)] = db.execute(
         "INSERT INTO communities (tenant, rating_sum, rating_n) VALUES (?, ?, ?) ON CONFLICT (tenant)"
-        " DO UPDATE SET rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n",
+        " DO UPDATE SET rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n"
+        " RETURNING rating_sum, rating_n, prior_mean",
         (tenant, delta_sum, delta_n),
-    )
-    total, n, prior = db.execute(
-        "SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = ?", (tenant,)
-    ).fetchone()
+    ).fetchall()
     live = scoring.prior_mean(int(total), int(n))
     if abs(live - float(prior)) >= scoring.PRIOR_DRIFT:
         # The shrinkage target moved: re-score the whole community once. This happens a few

@@ -1,10 +1,14 @@
 """The embedded store: SQLite through aiosqlite, WAL, numbered migrations, group commit.
 
-Every write is a small function run in the database thread. Writes that arrive while a
-transaction is running wait and then share one transaction (group commit): at 1,000 events/s
-that is far cheaper than one commit each, and each caller still learns its own result.
-Automatic checkpoints are off; a background task checkpoints the WAL between commits, so a
-commit never pays for one.
+Every read and write is a small function run in the database thread. One loop hands that
+thread everything waiting at once: first the reads, outside any transaction, then the writes in
+one transaction (group commit). At 1,000 events/s that is far cheaper than a thread hop per
+call and a commit per write, and each caller still learns its own result, a writer only once
+its transaction has committed.
+Automatic checkpoints are off. A background task with its own connection does the bulk of
+each checkpoint (copying pages, syncing) while commits go on; then the loop's next trip to the
+thread copies the few pages committed meanwhile, so the next transaction can start the WAL over
+instead of growing it for as long as writes keep coming.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib import resources
@@ -36,6 +42,11 @@ from bot.storage import community, records, scores
 T = TypeVar("T")
 MAX_BATCH = 512
 CHECKPOINT_EVERY = 1.0  # seconds
+CHECKPOINT_PASSES = 3  # background passes before the loop copies the rest
+CHECKPOINT_SHORT = 0.005  # seconds: a pass this short left next to nothing
+
+_Call = tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]  # a function and its caller's future
+_Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -51,8 +62,12 @@ class SqliteStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
-        self._queue: asyncio.Queue[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = asyncio.Queue()
+        self._reads: list[_Call] = []
+        self._writes: list[_Call] = []
+        self._pending = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+        self._finish_checkpoint = False  # set by the background checkpoint, done by the loop
         self._checkpointer: asyncio.Task[None] | None = None
         self.batches = 0  # commits made, for the benchmark
 
@@ -70,7 +85,7 @@ class SqliteStore:
             await store._db.execute(pragma)
         if migrate:
             await store.migrate()
-        store._writer = asyncio.create_task(store._write_loop())
+        store._writer = asyncio.create_task(store._run_loop())
         if checkpoint and path != ":memory:":
             store._checkpointer = asyncio.create_task(store._checkpoint_loop())
         return store
@@ -85,37 +100,56 @@ class SqliteStore:
         return result
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._in_thread(fn)
+        return await self._submit(self._reads, fn)
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._submit(self._writes, fn)
+
+    async def _submit(self, calls: list[_Call], fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._db is not None and not self._closing, "store is closed"
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put((fn, future))
+        calls.append((fn, future))
+        self._pending.set()
         return await future
 
-    async def _write_loop(self) -> None:
+    async def _run_loop(self) -> None:
         while True:
-            batch = [await self._queue.get()]
-            while not self._queue.empty() and len(batch) < MAX_BATCH:
-                batch.append(self._queue.get_nowait())
+            await self._pending.wait()
+            self._pending.clear()
+            if self._closing:
+                return
+            reads, self._reads = self._reads, []
+            writes, self._writes = self._writes[:MAX_BATCH], self._writes[MAX_BATCH:]
+            if self._writes:
+                self._pending.set()
+            cycle = functools.partial(
+                _run_cycle,
+                reads=[fn for fn, _ in reads],
+                writes=[fn for fn, _ in writes],
+                checkpoint=self._finish_checkpoint,
+            )
+            self._finish_checkpoint = False
             try:
-                outcomes = await self._in_thread(functools.partial(_run_batch, fns=[fn for fn, _ in batch]))
-            except Exception as exc:  # the commit itself failed: every caller learns it
-                outcomes = [(False, exc)] * len(batch)
-            self.batches += 1
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+                read_outcomes, write_outcomes = await self._in_thread(cycle)
+            except Exception as exc:  # the thread could not run the cycle at all
+                read_outcomes, write_outcomes = [(False, exc)] * len(reads), [(False, exc)] * len(writes)
+            self.batches += bool(writes)
+            _settle(reads + writes, read_outcomes + write_outcomes)
 
     async def _checkpoint_loop(self) -> None:
         checkpointer = await aiosqlite.connect(self.path)
         try:
             while True:
                 await asyncio.sleep(CHECKPOINT_EVERY)
-                await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                # Each pass copies what the pass before left (what was committed meanwhile), so
+                # the passes get shorter and the loop is left only a few pages.
+                for _ in range(CHECKPOINT_PASSES):
+                    started = time.monotonic()
+                    await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    if time.monotonic() - started < CHECKPOINT_SHORT:
+                        break
+                self._finish_checkpoint = True
+                self._pending.set()
         finally:
             await checkpointer.close()
 
@@ -134,12 +168,24 @@ class SqliteStore:
         return await self._in_thread(run)
 
     async def close(self) -> None:
-        for task in (self._writer, self._checkpointer):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+        if self._writer is not None:  # let it finish the trip it is on, then stop
+            self._closing = True
+            self._pending.set()
+            await self._writer
         if self._db is not None:
+            # Reads still waiting run, as they would have on a closing connection; writes still
+            # waiting never started, and their callers learn so.
+            reads, self._reads = self._reads, []
+            if reads:
+                cycle = functools.partial(_run_cycle, reads=[fn for fn, _ in reads], writes=[])
+                _settle(reads, (await self._in_thread(cycle))[0])
+            for _, future in self._writes:
+                future.cancel()
+            self._writes = []
             await self.checkpoint()
             await self._db.close()
             self._db = None
@@ -313,6 +359,15 @@ class SqliteStore:
 
         return await self._write(run)
 
+    async def suggestions(self, tenant: str) -> list[tuple[int, str, str]]:
+        rows = await self._fetch(
+            "SELECT id, user_id, text FROM suggestions WHERE tenant = ? AND status = 'pending' ORDER BY id", (tenant,)
+        )
+        return [(int(r[0]), r[1], r[2]) for r in rows]
+
+    async def close_suggestion(self, tenant: str, number: int, status: str) -> None:
+        await self._exec("UPDATE suggestions SET status = ? WHERE tenant = ? AND id = ?", (status, tenant, number))
+
     # --- timers ------------------------------------------------------------------------------
 
     async def set_timer(self, timer: Timer) -> None:
@@ -348,6 +403,89 @@ class SqliteStore:
 
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return await self._read(lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()])
+
+    # --- Slack installations (multi-workspace OAuth; table from migration 003) ----------------
+
+    async def save_slack_installation(
+        self, enterprise_id: str, team_id: str, user_id: str, data: str, at: datetime
+    ) -> None:
+        await self._exec(
+            "INSERT OR REPLACE INTO slack_installations (enterprise_id, team_id, user_id, data, installed_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (enterprise_id, team_id, user_id, data, at.isoformat()),
+        )
+
+    async def find_slack_installation(self, enterprise_id: str | None, team_id: str, user_id: str = "") -> str | None:
+        """The latest matching installation's JSON; enterprise_id None matches any enterprise."""
+        rows = await self._fetch(
+            "SELECT data FROM slack_installations WHERE team_id = ? AND user_id = ?"
+            " AND (? IS NULL OR enterprise_id = ?) ORDER BY installed_at DESC LIMIT 1",
+            (team_id, user_id, enterprise_id, enterprise_id),
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def delete_slack_installations(self, enterprise_id: str, team_id: str, user_id: str | None = None) -> None:
+        """Delete one row (user_id '' is the workspace's bot), or all of a workspace's (None)."""
+        await self._exec(
+            "DELETE FROM slack_installations WHERE enterprise_id = ? AND team_id = ? AND (? IS NULL OR user_id = ?)",
+            (enterprise_id, team_id, user_id, user_id),
+        )
+
+    # --- reconciling reactions after a fresh Discord gateway session ---------------------------
+
+    async def open_rounds(self, tenant: str, kinds: Sequence[str]) -> list[RoundRecord]:
+        """Every open round of these kinds in a community, oldest first."""
+        marks = ",".join("?" * len(kinds))
+        rows = await self._fetch(
+            f"SELECT id, tenant, channel_id, kind, status, state FROM rounds WHERE tenant = ? AND status = 'open'"
+            f" AND kind IN ({marks}) ORDER BY id",
+            (tenant, *kinds),
+        )
+        return [RoundRecord(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    async def overall_ratings(self, answer_id: int) -> dict[str, int]:
+        """Each rater's overall (reaction) rating of one answer."""
+        rows = await self._fetch(
+            "SELECT rater_id, score FROM ratings WHERE answer_id = ? AND dimension = ''", (answer_id,)
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+
+def _settle(calls: list[_Call], outcomes: list[_Outcome]) -> None:
+    for (_, future), (ok, value) in zip(calls, outcomes, strict=True):
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _run_cycle(
+    db: sqlite3.Connection,
+    reads: list[Callable[[sqlite3.Connection], Any]],
+    writes: list[Callable[[sqlite3.Connection], Any]],
+    checkpoint: bool = False,
+) -> tuple[list[_Outcome], list[_Outcome]]:
+    """One trip to the database thread: the waiting reads, then the waiting writes. First, when
+    asked, a checkpoint of what the background checkpoint left: no other connection writes, so
+    this one leaves the WAL fully copied and the transaction below starts it over."""
+    if checkpoint:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    read_outcomes: list[_Outcome] = []
+    for fn in reads:
+        try:
+            read_outcomes.append((True, fn(db)))
+        except Exception as exc:
+            read_outcomes.append((False, exc))
+    if not writes:
+        return read_outcomes, []
+    try:
+        write_outcomes = _run_batch(db, writes)
+    except Exception as exc:  # the commit itself failed: every writer learns it
+        write_outcomes = [(False, exc)] * len(writes)
+    return read_outcomes, write_outcomes
 
 
 def _run_batch(db: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:

@@ -28,6 +28,12 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "qotd pause": ("qotd pause until 2026-12-24", {"until": date(2026, 12, 24)}),
     "qotd resume": ("qotd resume", {}),
+    "bank suggestions": ("bank suggestions", {}),
+    "bank approve": (
+        "bank approve #12 motivation_fit 3",
+        {"number": 12, "category": "motivation_fit", "difficulty": 3},
+    ),
+    "bank reject": ("bank reject 12", {"number": 12}),
     "qotd show": ("qotd show", {}),
     "group start": (
         "group start behavioural 2 questions 3 answer 5m rate 90s lobby 2m blind",

@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
+from bot.storage.sqlite import migrations
 
 
 def test_settings_from_env_file_and_environment(tmp_path: Path) -> None:
@@ -41,6 +42,29 @@ def test_bank_validate_list_and_show(capsys: pytest.CaptureFixture[str], tmp_pat
 
 def test_migrate_and_postgres_message(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["migrate", "--db", str(tmp_path / "m.db")]) == 0
-    assert "schema version 1" in capsys.readouterr().out
+    assert f"schema version {migrations()[-1][0]}" in capsys.readouterr().out
     assert main(["migrate", "--db", "postgresql://localhost/x"]) == 2
     assert "PostgreSQL storage is not available" in capsys.readouterr().err
+
+
+def test_bank_import_and_export_for_a_community(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = str(tmp_path / "banks.db")
+    bank = tmp_path / "club.yaml"
+    bank.write_text(
+        "bank: {id: club, name: Club, licence: CC-BY-4.0}\nquestions:\n"
+        "  - {id: club-1, text: Tell us about your best club talk., category: communication, difficulty: 1,"
+        ' follow_ups: ["What next?"], signals: [Clear structure], tips: [Pick one talk.]}\n',
+        encoding="utf-8",
+    )
+    assert main(["bank", "import", str(bank), "--community", "discord:1", "--db", db]) == 0
+    assert "imported bank club (1 questions) for discord:1" in capsys.readouterr().out
+    assert main(["bank", "export", "--community", "discord:1", "--db", db]) == 0
+    exported = capsys.readouterr().out
+    assert "club-1" in exported and "tech-001" not in exported
+    assert main(["bank", "export", "--community", "slack:T1", "--db", db]) == 2  # other communities have none
+    assert "no banks of its own" in capsys.readouterr().err
+    assert main(["bank", "export", "--bank", "core"]) == 0
+    assert "tech-001" in capsys.readouterr().out
+    bank.write_text(bank.read_text(encoding="utf-8").replace("club-1", "tech-001"), encoding="utf-8")
+    assert main(["bank", "import", str(bank), "--community", "discord:1", "--db", db]) == 2
+    assert "duplicate question id `tech-001`" in capsys.readouterr().err

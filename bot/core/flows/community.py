@@ -1,4 +1,4 @@
-"""Commands about the community and the person: boards, progress, practice, banks, settings,
+"""Commands about the community and the person: boards, progress, practice, settings,
 privacy and reports."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core import commands, scoring
 from bot.core.analytics import WeakAreaSummary, summarise
-from bot.core.banks import Question, dump_library, load_text
+from bot.core.banks import Question
 from bot.core.errors import NotFound, UsageError
 from bot.core.flows.context import Context, Public
 from bot.core.messages import Attachment, Button, Message
@@ -98,58 +98,6 @@ async def start_practice(ctx: Context, category: str | None) -> None:
             buttons=(Button("Answer", "answer", "practice", primary=True),),
         )
     )
-
-
-# --- banks -------------------------------------------------------------------------------------
-
-
-async def bank(ctx: Context, name: str, args: Mapping[str, Any], attachment: str | None) -> None:
-    library = await ctx.library()
-    disabled = await ctx.disabled()
-    if name == "bank list":
-        lines = [f"**{b.name}** (`{b.id}`, {b.licence})" for b in library.banks.values()]
-        for category in library.categories.values():
-            count = len(library.pick(category=category.id, exclude=disabled))
-            lines.append(f"- {category.name} (`{category.id}`): {count} questions")
-        lines.append(f"{len(library.questions) - len(disabled & set(library.questions))} questions in all.")
-        ctx.reply("\n".join(lines), title="Question banks")
-    elif name == "bank show":
-        question = library.questions.get(args["id"])
-        if question is None:
-            raise NotFound(f"No question has the id `{args['id']}`.")
-        follow = "\n".join(f"- {f}" for f in question.follow_ups)
-        state = " (disabled here)" if question.id in disabled else ""
-        ctx.reply(f"{question.text}\n**Follow-ups:**\n{follow}", title=f"{question.id}{state}",
-                  footer=f"{question.category} · difficulty {question.difficulty} · {', '.join(question.tags)}")  # fmt: skip
-    elif name == "bank export":
-        own = await ctx.store.community_banks(ctx.tenant)
-        bank_ids = [b for b, _ in own] or sorted({q.bank for q in library.questions.values()})
-        text = "\n---\n".join(dump_library(library, b) for b in bank_ids)
-        ctx.reply(f"Exported {', '.join(bank_ids)}.", attachment=Attachment("mockpanel-bank.yaml", text))
-    elif name == "bank import":
-        ctx.require_organiser("import a question bank")
-        if not attachment:
-            raise UsageError("Attach a YAML bank file to `/mock bank import` (format: question_banks/SCHEMA.md).")
-        imported = load_text(attachment, "the attached file", base=ctx.libraries.shipped)
-        if len(imported.banks) != 1:
-            raise UsageError("Import one bank at a time.")
-        bank_id = next(iter(imported.banks))
-        await ctx.store.save_community_bank(ctx.tenant, bank_id, attachment, ctx.now)
-        ctx.libraries.forget(ctx.tenant)
-        ctx.reply(f"Imported bank `{bank_id}`: {len(imported.questions)} questions.")
-    elif name in ("bank disable", "bank enable"):
-        ctx.require_organiser("enable or disable questions")
-        if args["id"] not in library.questions:
-            raise NotFound(f"No question has the id `{args['id']}`.")
-        await ctx.store.set_question_disabled(ctx.tenant, args["id"], name == "bank disable")
-        ctx.libraries.forget(ctx.tenant)
-        ctx.reply(f"Question `{args['id']}` is {'disabled' if name == 'bank disable' else 'enabled'} here.")
-    elif name == "bank suggest":
-        text = args["text"].strip()
-        if not 10 <= len(text) <= 500:
-            raise UsageError("A suggested question is 10 to 500 characters.")
-        await ctx.store.add_suggestion(ctx.tenant, ctx.actor.user_id, text, ctx.now)
-        ctx.reply("Thanks! Your question is queued for the organisers to review.")
 
 
 # --- settings ----------------------------------------------------------------------------------

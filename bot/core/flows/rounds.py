@@ -59,7 +59,8 @@ async def start(ctx: Context, kind: str, args: Mapping[str, Any]) -> None:
     if kind == "panel":
         candidate = args["candidate"]
         names = await ctx.store.display_names(ctx.tenant, [candidate])
-        group.join(state, candidate, names.get(candidate, candidate))
+        mentioned = getattr(ctx.event, "mentions", {}).get(candidate)
+        group.join(state, candidate, mentioned or names.get(candidate, candidate))
         state.candidates = [candidate]
     round_id = await ctx.store.create_round(ctx.tenant, ctx.channel_id, kind, state.to_dict(), ctx.now)
     ctx.effects += group.open_lobby(state, round_id, ctx.now)

@@ -136,3 +136,25 @@ async def test_help_and_bad_input_get_clear_private_replies(h: Harness) -> None:
     assert "Unknown category" in text_of(await h.command("alice", "practice astrology"))
     assert "too long" in text_of(await h.command("alice", "bank suggest " + "x" * 5000))
     assert h.outbox.posts == []
+
+
+async def test_suggestions_are_queued_and_organisers_approve_or_reject_them(h: Harness) -> None:
+    first = text_of(await h.command("alice", "bank suggest What would you do in your first week here?"))
+    number = int(first.split("#")[1].split(")")[0])
+    await h.command("bob", "bank suggest Tell us about a hobby that taught you something useful.")
+    assert "Only organisers" in text_of(await h.command("alice", "bank suggestions"))
+    listed = text_of(await h.command("coach", "bank suggestions"))
+    assert "first week here" in listed and "hobby" in listed
+    assert "Unknown category" in text_of(await h.command("coach", f"bank approve {number} astrology"))
+    approved = text_of(await h.command("coach", f"bank approve #{number} motivation_fit 1"))
+    assert f"sug-{number}" in approved
+    shown = text_of(await h.command("alice", f"bank show sug-{number}"))
+    assert "first week here" in shown and "motivation_fit · difficulty 1" in shown
+    assert "No pending suggestion" in text_of(await h.command("coach", f"bank approve {number} motivation_fit"))
+    assert "rejected" in text_of(await h.command("coach", f"bank reject {number + 1}"))
+    assert "No suggestions are waiting" in text_of(await h.command("coach", "bank suggestions"))
+    # A second approval keeps the first question in the community's bank.
+    await h.command("bob", "bank suggest Describe the best manager you have had and why.")
+    await h.command("coach", f"bank approve {number + 2} behavioural")
+    assert "first week here" in text_of(await h.command("alice", f"bank show sug-{number}"))
+    assert "best manager" in text_of(await h.command("alice", f"bank show sug-{number + 2}"))

@@ -1,0 +1,821 @@
+"""Benchmark: ratings in through the dispatcher, and leaderboard / weak-area reads at scale.
+
+    cd /work/main && /work/venv/bin/python bench/ingest.py     # full sizes, a few minutes
+    /work/venv/bin/python bench/ingest.py --smoke              # tiny sizes, a few seconds
+
+Three parts, each printing figures (see bench/README.md for what they mean):
+
+1. throughput: N reaction events through `Dispatcher.handle` into SQLite on a temp file, a
+   bounded number in flight, against a raw aiosqlite loop (one upsert + one commit per row)
+   over the same rows, in the same run;
+2. latency: events fed on an open-loop schedule (default 1,000/s), arrival to commit;
+3. reads: a database of 1,000,000 ratings over 100,000 users, built straight into the tables,
+   then the top-10, one user's rank and a weak-area summary, timed through the store.
+
+A benchmark, not a test: nothing here asserts a time. `--smoke` (and `--verify`) does check
+one thing, that the synthetic database equals what the real write path builds from the same
+answers and ratings, so the read figures are measured on data the bot could have written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core import scoring
+from bot.core.analytics import summarise
+from bot.core.banks import Library, load_paths, shipped_bank_dir
+from bot.core.clock import FakeClock, iso
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Actor, ReactionAdded
+from bot.core.flows.context import Libraries
+from bot.core.messages import Message
+from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
+from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
+from bot.storage.scores import SCORE_SQL
+from bot.storage.sqlite import SqliteStore
+
+TENANT = "bench:community"
+CHANNEL = "general"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday: the current week has six days of data
+QUESTION = ("behavioural-001", "behavioural")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    events: int = 20_000  # throughput: rating events through the dispatcher
+    in_flight: int = 100  # throughput: events being handled at once
+    rate: float = 1_000.0  # latency: events per second, open loop
+    seconds: float = 5.0  # latency: how long to feed at that rate (after a 1 s warm-up)
+    users: int = 100_000  # reads: users in the community
+    ratings: int = 1_000_000  # reads: ratings in the database
+    reps: int = 2_000  # reads: repetitions of each timed read
+
+
+SMOKE = Sizes(events=400, in_flight=20, seconds=0.3, users=400, ratings=4_000, reps=20)
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    return sorted_values[max(0, math.ceil(q / 100 * len(sorted_values)) - 1)]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.3f} ms"
+
+
+def spread(label: str, samples: list[float]) -> None:
+    s = sorted(samples)
+    print(
+        f"  {label:<44} median {ms(statistics.median(s))}   p99 {ms(percentile(s, 99))}   max {ms(s[-1])}"
+        f"   (n={len(s)})"
+    )
+
+
+_LIBRARY: Library | None = None
+
+
+def library() -> Library:
+    global _LIBRARY
+    if _LIBRARY is None:
+        _LIBRARY = load_paths([shipped_bank_dir()])
+    return _LIBRARY
+
+
+class NullOutbox:
+    """An outbox that sends nothing (ratings post nothing; this is for the Outbox protocol)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+        self.sent += 1
+        return f"p{self.sent}"
+
+    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+        self.sent += 1
+
+
+# --- 1 and 2: ratings through the dispatcher ---------------------------------------------------
+
+
+@dataclass
+class Scene:
+    """An open question of the day with `answers` answers that `raters` other users rate."""
+
+    store: SqliteStore
+    dispatcher: Dispatcher
+    answers: int
+    raters: int
+
+    def events(self, first: int, count: int, prefix: str) -> list[ReactionAdded]:
+        """Rating events first..first+count: each (answer, rater) pair once, then again with a
+        different emoji, so every event changes a rating and counts."""
+        pairs = self.answers * self.raters
+        actors = [Actor(user_id=f"rater{r}", display_name=f"Rater {r}") for r in range(self.raters)]
+        out = []
+        for i in range(first, first + count):
+            pair, cycle = i % pairs, i // pairs
+            out.append(
+                ReactionAdded(
+                    event_id=f"{prefix}{i}",
+                    tenant=TENANT,
+                    channel_id=CHANNEL,
+                    user=actors[pair // self.answers],
+                    message_id=f"m{pair % self.answers}",
+                    emoji=DEFAULT_RATING_EMOJI[(pair + cycle) % 5],
+                )
+            )
+        return out
+
+    async def ratings_stored(self) -> int:
+        rows = await self.store._fetch("SELECT COUNT(*) FROM ratings", ())
+        return int(rows[0][0])
+
+
+async def open_scene(path: Path, answers: int, raters: int) -> Scene:
+    store = await SqliteStore.open(str(path))
+    dispatcher = Dispatcher(store, NullOutbox(), Libraries(library(), store), FakeClock(NOW))
+    question_id, category = QUESTION
+    state = {
+        "question_id": question_id,
+        "category": category,
+        "closes_at": iso(NOW + timedelta(hours=24)),
+        "scheduled_day": NOW.date().isoformat(),
+    }
+    round_id = await store.create_round(TENANT, CHANNEL, "qotd", state, NOW)
+    await asyncio.gather(
+        *(
+            store.add_answer(
+                NewAnswer(
+                    TENANT,
+                    round_id,
+                    0,
+                    question_id,
+                    category,
+                    f"author{a}",
+                    f"Author {a}",
+                    CHANNEL,
+                    f"m{a}",
+                    f"Answer number {a}, with a situation, a task, an action and a result.",
+                    NOW,
+                )
+            )
+            for a in range(answers)
+        )
+    )
+    return Scene(store, dispatcher, answers, raters)
+
+
+async def drive(dispatcher: Dispatcher, events: list[ReactionAdded], in_flight: int) -> tuple[float, int]:
+    """Handle every event with at most `in_flight` at once; returns (seconds, events that got a
+    reply, which for a rating means it did not count)."""
+    queue = iter(events)
+    refused = 0
+
+    async def worker() -> None:
+        nonlocal refused
+        for event in queue:
+            if await dispatcher.handle(event):
+                refused += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return time.perf_counter() - started, refused
+
+
+_BASELINE_SCHEMA = (
+    "CREATE TABLE ratings (tenant TEXT NOT NULL, answer_id INTEGER NOT NULL, rater_id TEXT NOT NULL,"
+    " dimension TEXT NOT NULL, score INTEGER NOT NULL, created_at TEXT NOT NULL,"
+    " PRIMARY KEY (answer_id, rater_id, dimension)) WITHOUT ROWID",
+    "CREATE INDEX ratings_rater ON ratings (tenant, rater_id)",
+)
+_BASELINE_UPSERT = (
+    "INSERT INTO ratings (tenant, answer_id, rater_id, dimension, score, created_at) VALUES (?, ?, ?, '', ?, ?)"
+    " ON CONFLICT (answer_id, rater_id, dimension) DO UPDATE SET score = excluded.score"
+)
+
+
+def baseline_row(e: ReactionAdded) -> tuple[Any, ...]:
+    """The rating an event carries, as the baseline stores it."""
+    return (TENANT, int(e.message_id[1:]) + 1, e.user.user_id, DEFAULT_RATING_EMOJI.index(e.emoji) + 1, iso(NOW))
+
+
+async def open_baseline(path: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(str(path))
+    for sql in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", *_BASELINE_SCHEMA):
+        await db.execute(sql)
+    await db.commit()
+    return db
+
+
+async def run_baseline(db: aiosqlite.Connection, rows: list[tuple[Any, ...]]) -> float:
+    """The naive way: one upsert and one commit per rating, awaited one after another."""
+    started = time.perf_counter()
+    for r in rows:
+        await db.execute(_BASELINE_UPSERT, r)
+        await db.commit()
+    return time.perf_counter() - started
+
+
+async def throughput(work: Path, sizes: Sizes) -> None:
+    rounds = 4 if sizes.events >= 4_000 else 1
+    print(
+        f"\n1. Throughput: {sizes.events:,} rating events, {sizes.in_flight} in flight;"
+        f" ours and the baseline take turns, {rounds} round{'s' if rounds > 1 else ''} each"
+    )
+    answers, raters = 200, max(50, min(1_000, sizes.events // 20))
+    scene = await open_scene(work / "throughput.db", answers, raters)
+    base_db = await open_baseline(work / "baseline.db")
+    warm = min(1_000, sizes.events // 10)
+    warm_events = scene.events(0, warm, "w")
+    events = scene.events(warm, sizes.events, "t")
+    size = math.ceil(len(events) / rounds)
+    chunks = [events[i : i + size] for i in range(0, len(events), size)]
+    ours_time = base_time = 0.0
+    ratios: list[tuple[float, float]] = []
+    try:
+        await drive(scene.dispatcher, warm_events, sizes.in_flight)
+        await run_baseline(base_db, [baseline_row(e) for e in warm_events])
+        batches = scene.store.batches
+        refused = 0
+        for chunk in chunks:
+            elapsed, refusals = await drive(scene.dispatcher, chunk, sizes.in_flight)
+            base_elapsed = await run_baseline(base_db, [baseline_row(e) for e in chunk])
+            ours_time, base_time, refused = ours_time + elapsed, base_time + base_elapsed, refused + refusals
+            ratios.append((len(chunk) / elapsed, len(chunk) / base_elapsed))
+        commits = scene.store.batches - batches
+        stored = await scene.ratings_stored()
+    finally:
+        await scene.store.close()
+        await base_db.close()
+    ours, base = sizes.events / ours_time, sizes.events / base_time
+    expected = min(warm + sizes.events, answers * raters)
+    print(f"  ours: Dispatcher.handle -> SqliteStore         {ours:10,.0f} events/s   ({ours_time:.2f} s)")
+    print(
+        f"        {commits:,} commits, {2 * sizes.events / commits:.1f} writes per commit (2 per event);"
+        f" refused {refused}; ratings stored {stored:,} of {expected:,} expected"
+    )
+    print(f"  baseline: aiosqlite upsert + commit per row    {base:10,.0f} rows/s     ({base_time:.2f} s)")
+    print(f"  ratio ours / baseline: {ours / base:.2f}   (target >= 1.0)")
+    print(f"  by round (ours/baseline per s): {'  '.join(f'{a:,.0f}/{b:,.0f}' for a, b in ratios)}")
+
+
+async def latency(work: Path, sizes: Sizes) -> None:
+    measured = max(1, round(sizes.rate * sizes.seconds))
+    warm = max(1, round(sizes.rate * min(1.0, sizes.seconds)))
+    print(
+        f"\n2. Latency: {sizes.rate:,.0f} events/s open loop for {sizes.seconds:g} s"
+        f" ({measured:,} events, after {warm:,} warm-up events)"
+    )
+    scene = await open_scene(work / "latency.db", 200, max(50, (warm + measured) // 200 + 1))
+    events = scene.events(0, warm + measured, "l")
+    arrival = [0.0] * len(events)
+    done = [0.0] * len(events)
+    began = [0.0] * len(events)
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(i: int) -> None:
+        began[i] = time.perf_counter()
+        await scene.dispatcher.handle(events[i])
+        done[i] = time.perf_counter()
+
+    try:
+        start = time.perf_counter() + 0.01
+        batches = scene.store.batches
+        for i in range(len(events)):
+            arrival[i] = start + i / sizes.rate
+            delay = arrival[i] - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = loop.create_task(one(i))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        while tasks:
+            await asyncio.gather(*tasks)
+        wall = done[-1] - arrival[warm]
+        commits = scene.store.batches - batches
+    finally:
+        await scene.store.close()
+    spread("arrival -> commit (scheduled arrival)", [done[i] - arrival[i] for i in range(warm, len(events))])
+    spread("handle() start -> commit", [done[i] - began[i] for i in range(warm, len(events))])
+    print(
+        f"  achieved {measured / wall:,.0f} events/s; {commits:,} commits for {len(events):,} events"
+        "; target p99 <= 5 ms"
+    )
+
+
+# --- 3: reads over a big database ---------------------------------------------------------------
+
+CHANNELS = 8
+DAYS = 56  # eight weeks of questions of the day, one a channel a day
+LAST_DAY = NOW.date() - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Round:
+    id: int
+    channel: str
+    day: date
+    question_id: str
+    category: str
+
+    @property
+    def posted(self) -> datetime:
+        return datetime(self.day.year, self.day.month, self.day.day, 9, tzinfo=UTC)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "question_id": self.question_id,
+            "category": self.category,
+            "closes_at": iso(self.posted + timedelta(hours=24)),
+            "scheduled_day": self.day.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class SynAnswer:
+    id: int
+    round: Round
+    user: int
+    at: datetime
+
+
+@dataclass
+class Synthetic:
+    """A community's history: rounds, answers and ratings, in time order."""
+
+    users: int
+    rounds: list[Round]
+    answers: list[SynAnswer]
+    ratings: list[tuple[int, int, int, datetime]]  # answer id, rater, score, when
+
+    def timeline(self) -> list[tuple[datetime, int, int]]:
+        """(when, 0, answer id) and (when, 1, rating index), in the order they happened."""
+        items = [(a.at, 0, a.id) for a in self.answers]
+        items += [(r[3], 1, i) for i, r in enumerate(self.ratings)]
+        items.sort()
+        return items
+
+
+def uid(user: int) -> str:
+    return f"u{user:06d}"
+
+
+def name(user: int) -> str:
+    return f"User {user}"
+
+
+def opted_out(user: int) -> bool:
+    return user % 100 == 37  # one user in a hundred hides from the boards
+
+
+def synthesise(users: int, ratings: int, seed: int = 7) -> Synthetic:
+    """Answers and ratings with a realistic skew: a few members answer and rate a lot, most a
+    little (about ten ratings a user on average); each member has a level and each category a
+    bias, so weak areas differ; a rating comes within twelve hours of the answer."""
+    rng = random.Random(seed)
+    categories = sorted(library().categories)
+    first = LAST_DAY - timedelta(days=DAYS - 1)
+    rounds: list[Round] = []
+    for d in range(DAYS):
+        for c in range(CHANNELS):
+            category = categories[rng.randrange(len(categories))]
+            rounds.append(Round(len(rounds) + 1, f"ch{c}", first + timedelta(days=d), f"{category}-{d:03d}", category))
+
+    def member() -> int:
+        return min(users - 1, int(users * rng.random() ** 1.5))
+
+    drafts: list[tuple[datetime, Round, int]] = []
+    answered: set[tuple[int, int]] = set()
+    for _ in range(max(1, ratings // 5)):
+        for _attempt in range(20):
+            user, round_ = member(), rounds[rng.randrange(len(rounds))]
+            if (round_.id, user) not in answered:
+                answered.add((round_.id, user))
+                drafts.append((round_.posted + timedelta(seconds=rng.randrange(12 * 3600)), round_, user))
+                break
+    drafts.sort(key=lambda d: (d[0], d[1].id, d[2]))
+    answers = [SynAnswer(i + 1, r, u, at) for i, (at, r, u) in enumerate(drafts)]
+
+    level = [2.4 + 1.6 * ((u * 0.6180339887) % 1.0) for u in range(users)]
+    bias = {c: (i % 5 - 2) * 0.25 for i, c in enumerate(categories)}
+    rated: set[int] = set()
+    out: list[tuple[int, int, int, datetime]] = []
+    while len(out) < ratings and len(rated) < len(answers) * (users - 1):
+        answer = answers[rng.randrange(len(answers))]
+        rater = member()
+        key = answer.id * users + rater
+        if rater == answer.user or key in rated:
+            continue
+        rated.add(key)
+        mean = level[answer.user] + bias[answer.round.category] * (1 if answer.user % 2 else -1)
+        score = min(5, max(1, round(rng.gauss(mean, 0.9))))
+        out.append((answer.id, rater, score, answer.at + timedelta(seconds=rng.randrange(60, 12 * 3600))))
+    return Synthetic(users, rounds, answers, out)
+
+
+def _period_keys(day: date, cache: dict[date, tuple[str, str, str]]) -> tuple[str, str, str]:
+    if day not in cache:
+        cache[day] = scoring.period_keys(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    return cache[day]
+
+
+def write_direct(path: Path, syn: Synthetic) -> None:
+    """Write `syn` straight into the tables with the aggregates the write path would keep: a
+    replay of the rating rules in Python, then executemany in one transaction, with the
+    secondary indexes built after the rows."""
+    answer_text = "In my last role I led a migration under a deadline: the situation, the task, what I did, the result."
+    by_id = {a.id: a for a in syn.answers}
+    active: set[int] = set()
+    streaks: dict[tuple[str, int], list[Any]] = {}
+    streak_points: dict[int, int] = {}
+    received: dict[int, list[int]] = {}
+    given_daily: dict[tuple[int, date], int] = {}
+    given: dict[tuple[int, str, date], int] = {}
+    skills: dict[tuple[int, str, date], list[int]] = {}
+    total = n = 0
+    prior = scoring.DEFAULT_PRIOR_MEAN
+    for _, kind, index in syn.timeline():
+        if kind == 0:  # an answer: touches the author, extends a streak
+            a = by_id[index]
+            active.add(a.user)
+            row = streaks.get((a.round.channel, a.user))
+            length = 1
+            if row is not None and row[1] == a.round.day - timedelta(days=1):
+                length = row[0] + 1
+            streaks[(a.round.channel, a.user)] = [length, a.round.day]
+            streak_points[a.id] = scoring.streak_bonus(length)
+            continue
+        answer_id, rater, score, at = syn.ratings[index]
+        a = by_id[answer_id]
+        active.add(rater)
+        tally = received.setdefault(answer_id, [0, 0])
+        tally[0] += score
+        tally[1] += 1
+        skill = skills.setdefault((a.user, a.round.category, at.date()), [0, 0])
+        skill[0] += 1
+        skill[1] += score
+        count = given_daily[(rater, at.date())] = given_daily.get((rater, at.date()), 0) + 1
+        if count <= scoring.GIVEN_DAILY_CAP:
+            given[(rater, a.round.channel, at.date())] = given.get((rater, a.round.channel, at.date()), 0) + 1
+        total, n = total + score, n + 1
+        live = scoring.prior_mean(total, n)
+        if abs(live - prior) >= scoring.PRIOR_DRIFT:
+            prior = live
+
+    # Tallies by (user, channel, day), then onto every board that day counts for.
+    tallies: dict[tuple[int, str, date], list[int]] = {}
+    for a in syn.answers:
+        rsum, rn = received.get(a.id, (0, 0))
+        t = tallies.setdefault((a.user, a.round.channel, a.at.date()), [0, 0, 0, 0, 0])
+        t[0] += 1
+        t[1] += rsum
+        t[2] += rn
+        t[4] += streak_points[a.id]
+    for (rater, channel, day), points in given.items():
+        tallies.setdefault((rater, channel, day), [0, 0, 0, 0, 0])[3] += points
+    board: dict[tuple[str, str, int], list[int]] = {}
+    keys: dict[date, tuple[str, str, str]] = {}
+    for (user, channel, day), t in tallies.items():
+        for scope in scoring.scopes(channel):
+            for period in _period_keys(day, keys):
+                row = board.get((scope, period, user))
+                if row is None:
+                    board[(scope, period, user)] = list(t)
+                else:
+                    row[0] += t[0]
+                    row[1] += t[1]
+                    row[2] += t[2]
+                    row[3] += t[3]
+                    row[4] += t[4]
+
+    users = sorted(active | {u for u in range(syn.users) if opted_out(u)})
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA cache_size=-400000")
+        db.execute("PRAGMA foreign_keys=OFF")
+        indexes = db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('answers', 'ratings', 'board', 'rounds')"
+        ).fetchall()
+        db.execute("BEGIN")
+        for index_name, _ in indexes:
+            db.execute(f"DROP INDEX {index_name}")
+        db.execute(
+            "INSERT INTO communities (tenant, config, rating_sum, rating_n, prior_mean) VALUES (?, '{}', ?, ?, ?)",
+            (TENANT, total, n, prior),
+        )
+        db.executemany(
+            "INSERT INTO users (tenant, user_id, display_name, opted_out) VALUES (?, ?, ?, ?)",
+            ((TENANT, uid(u), name(u) if u in active else "", int(opted_out(u))) for u in users),
+        )
+        db.executemany(
+            "INSERT INTO rounds (id, tenant, channel_id, kind, status, state, created_at) VALUES (?, ?, ?, 'qotd', 'closed', ?, ?)",
+            ((r.id, TENANT, r.channel, json.dumps(r.state()), iso(r.posted)) for r in syn.rounds),
+        )
+        db.executemany(
+            "INSERT INTO answers (id, tenant, round_id, q_index, question_id, category, user_id, channel_id, message_id,"
+            " text, created_at, hidden, withdrawn, streak_points) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+            (
+                (
+                    a.id,
+                    TENANT,
+                    a.round.id,
+                    a.round.question_id,
+                    a.round.category,
+                    uid(a.user),
+                    a.round.channel,
+                    f"m{a.id}",
+                    answer_text,
+                    iso(a.at),
+                    streak_points[a.id],
+                )
+                for a in syn.answers
+            ),
+        )
+        db.executemany(
+            "INSERT INTO ratings (tenant, answer_id, rater_id, dimension, score, created_at) VALUES (?, ?, ?, '', ?, ?)",
+            sorted((TENANT, r[0], uid(r[1]), r[2], iso(r[3])) for r in syn.ratings),
+        )
+        db.executemany(
+            "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given,"
+            " streak_points, hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sorted((TENANT, s, p, uid(u), *v, int(opted_out(u))) for (s, p, u), v in board.items()),
+        )
+        db.execute(f"UPDATE board SET score = {SCORE_SQL} WHERE tenant = ?", (prior, TENANT))
+        db.executemany(
+            "INSERT INTO skills (tenant, user_id, area, day, n, total) VALUES (?, ?, ?, ?, ?, ?)",
+            sorted((TENANT, uid(u), f"category:{c}", d.isoformat(), *v) for (u, c, d), v in skills.items()),
+        )
+        db.executemany(
+            "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, ?)",
+            sorted((TENANT, uid(u), d.isoformat(), k) for (u, d), k in given_daily.items()),
+        )
+        db.executemany(
+            "INSERT INTO streaks (tenant, channel_id, user_id, length, last_day) VALUES (?, ?, ?, ?, ?)",
+            sorted((TENANT, c, uid(u), v[0], v[1].isoformat()) for (c, u), v in streaks.items()),
+        )
+        for _, sql in indexes:
+            db.execute(sql)
+        db.execute("COMMIT")
+        db.execute("PRAGMA journal_mode=WAL")  # no ANALYZE: the bot never runs it, so plans stay its own
+    finally:
+        db.close()
+
+
+async def replay(store: SqliteStore, syn: Synthetic) -> None:
+    """The same history through the real write path, one write at a time (for --verify)."""
+    for u in range(syn.users):
+        if opted_out(u):
+            await store.set_opt_out(TENANT, uid(u), True)
+    for r in syn.rounds:
+        assert await store.create_round(TENANT, r.channel, "qotd", r.state(), r.posted) == r.id
+    by_id = {a.id: a for a in syn.answers}
+    records: dict[int, AnswerRecord] = {}
+    text = "In my last role I led a migration under a deadline: the situation, the task, what I did, the result."
+    for _, kind, index in syn.timeline():
+        if kind == 0:
+            a = by_id[index]
+            new = NewAnswer(
+                TENANT,
+                a.round.id,
+                0,
+                a.round.question_id,
+                a.round.category,
+                uid(a.user),
+                name(a.user),
+                a.round.channel,
+                f"m{a.id}",
+                text,
+                a.at,
+                streak_day=a.round.day,
+                previous_streak_day=a.round.day - timedelta(days=1),
+            )
+            records[a.id] = await store.add_answer(new)
+            assert records[a.id].id == a.id
+        else:
+            answer_id, rater, score, at = syn.ratings[index]
+            assert await store.apply_rating(RatingChange(records[answer_id], uid(rater), name(rater), score, at))
+    for r in syn.rounds:
+        await store.save_round(r.id, "closed", r.state())
+
+
+_COMPARED = {
+    "users": "tenant, user_id",
+    "rounds": "id",
+    "answers": "id",
+    "ratings": "answer_id, rater_id, dimension",
+    "board": "tenant, scope, period, user_id",
+    "skills": "tenant, user_id, area, day",
+    "given_daily": "tenant, user_id, day",
+    "streaks": "tenant, channel_id, user_id",
+    "communities": "tenant",
+}
+
+
+async def verify(work: Path, users: int, ratings: int) -> bool:
+    """Build a small database both ways and compare every table the builder writes."""
+    syn = synthesise(users, ratings, seed=11)
+    direct_path, replay_path = work / "verify-direct.db", work / "verify-replay.db"
+    store = await SqliteStore.open(str(direct_path), checkpoint=False)
+    await store.close()
+    write_direct(direct_path, syn)
+    store = await SqliteStore.open(str(replay_path), checkpoint=False)
+    try:
+        await replay(store, syn)
+    finally:
+        await store.close()
+    ok = True
+    with sqlite3.connect(direct_path) as a, sqlite3.connect(replay_path) as b:
+        for table, order in _COMPARED.items():
+            rows_a = a.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            rows_b = b.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            if rows_a != rows_b:
+                ok = False
+                diff = next((x, y) for x, y in zip([*rows_a, None], [*rows_b, None], strict=False) if x != y)
+                print(f"  MISMATCH in {table}: {len(rows_a)} rows direct, {len(rows_b)} replayed; first: {diff}")
+    print(
+        f"  synthetic builder vs real write path ({users} users, {len(syn.ratings)} ratings): "
+        f"{'identical' if ok else 'DIFFERENT'} ({', '.join(_COMPARED)})"
+    )
+    return ok
+
+
+async def timed(reps: int, call: Callable[[], Awaitable[object]]) -> list[float]:
+    for _ in range(min(50, reps)):
+        await call()
+    samples = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        await call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def reads(work: Path, sizes: Sizes, reuse: Path | None) -> None:
+    print(f"\n3. Reads: {sizes.ratings:,} ratings over {sizes.users:,} users, {sizes.reps:,} repetitions each")
+    path = reuse or work / "reads.db"
+    if reuse is not None and reuse.exists():
+        print(f"  reusing {reuse}")
+    else:
+        started = time.perf_counter()
+        syn = synthesise(sizes.users, sizes.ratings)
+        generated = time.perf_counter() - started
+        store = await SqliteStore.open(str(path), checkpoint=False)
+        await store.close()
+        write_direct(path, syn)
+        print(
+            f"  built in {time.perf_counter() - started:.1f} s ({generated:.1f} s generating),"
+            f" {path.stat().st_size / 2**20:,.0f} MiB"
+        )
+        del syn
+    store = await SqliteStore.open(str(path))
+    try:
+
+        async def one(sql: str, *params: Any) -> Any:
+            return (await store._fetch(sql, params))[0][0]
+
+        week = scoring.period_key("week", NOW)
+        counts = {
+            p: await one(
+                "SELECT COUNT(*) FROM board WHERE tenant = ? AND scope = '*' AND period = ? AND hidden = 0", TENANT, p
+            )
+            for p in ("all", week)
+        }
+        n_ratings = await one("SELECT COUNT(*) FROM ratings")
+        n_board = await one("SELECT COUNT(*) FROM board")
+        n_skills = await one("SELECT COUNT(*) FROM skills")
+        print(
+            f"  rows: ratings {n_ratings:,}, board {n_board:,}, skills {n_skills:,};"
+            f" board '*'/all shows {counts['all']:,} users, '*'/{week} {counts[week]:,}"
+        )
+
+        async def middle(period: str) -> str:
+            return str(
+                await one(
+                    "SELECT user_id FROM board WHERE tenant = ? AND scope = '*' AND period = ? AND hidden = 0"
+                    " ORDER BY score DESC, user_id LIMIT 1 OFFSET ?",
+                    TENANT,
+                    period,
+                    counts[period] // 2,
+                )
+            )
+
+        typical, typical_week = await middle("all"), await middle(week)
+        busiest = str(
+            await one(
+                "SELECT user_id FROM skills WHERE tenant = ? GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1", TENANT
+            )
+        )
+        today = NOW.date()
+
+        async def weak_areas(user: str) -> object:
+            return summarise(await store.skills(TENANT, user), today)
+
+        rank = await store.board_row(TENANT, "*", "all", typical)
+        assert rank is not None
+        skill_rows = {u: len(await store.skills(TENANT, u)) for u in (typical, busiest)}
+        reps = sizes.reps
+        spread("top-10, '*' / all", await timed(reps, lambda: store.leaderboard(TENANT, "*", "all")))
+        spread(f"top-10, 'c:ch0' / {week}", await timed(reps, lambda: store.leaderboard(TENANT, "c:ch0", week)))
+        spread(
+            f"rank, '*' / all, middle user (#{rank[1]:,})",
+            await timed(reps, lambda: store.board_row(TENANT, "*", "all", typical)),
+        )
+        spread(
+            f"rank, '*' / {week}, middle user",
+            await timed(reps, lambda: store.board_row(TENANT, "*", week, typical_week)),
+        )
+        spread(f"weak areas, middle user ({skill_rows[typical]} rows)", await timed(reps, lambda: weak_areas(typical)))
+        spread(f"weak areas, busiest user ({skill_rows[busiest]} rows)", await timed(reps, lambda: weak_areas(busiest)))
+        print("  targets: top-10 <= 1 ms, rank <= 5 ms, weak areas <= 1 ms")
+    finally:
+        await store.close()
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def parse(argv: Sequence[str] | None = None) -> tuple[Sizes, argparse.Namespace]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds (CI)")
+    parser.add_argument("--events", type=int, help="throughput: rating events (default 20,000)")
+    parser.add_argument("--in-flight", type=int, help="throughput: events handled at once (default 100)")
+    parser.add_argument("--rate", type=float, help="latency: events per second (default 1,000)")
+    parser.add_argument("--seconds", type=float, help="latency: seconds to feed events (default 5)")
+    parser.add_argument("--users", type=int, help="reads: users (default 100,000)")
+    parser.add_argument("--ratings", type=int, help="reads: ratings (default 1,000,000)")
+    parser.add_argument("--reps", type=int, help="reads: repetitions of each read (default 2,000)")
+    parser.add_argument(
+        "--only", choices=("throughput", "latency", "reads"), action="append", help="run only these parts"
+    )
+    parser.add_argument("--reads-db", type=Path, help="build the read database here, or reuse it if it exists")
+    parser.add_argument("--verify", action="store_true", help="check the synthetic builder against the write path")
+    parser.add_argument("--dir", type=Path, help="where to put the temporary databases (default: the system temp dir)")
+    args = parser.parse_args(argv)
+    base = SMOKE if args.smoke else Sizes()
+    chosen = {k: getattr(args, k) for k in ("events", "in_flight", "rate", "seconds", "users", "ratings", "reps")}
+    return Sizes(**{k: v if v is not None else getattr(base, k) for k, v in chosen.items()}), args
+
+
+async def noise_probe() -> str:
+    """How long one empty trip to an aiosqlite thread and back takes now, and the load: on a
+    shared virtual machine both move a lot, and the baseline's speed moves with them."""
+    async with aiosqlite.connect(":memory:") as db:
+        trips = []
+        for _ in range(1_000):
+            started = time.perf_counter()
+            await db.execute("SELECT 1")
+            trips.append(time.perf_counter() - started)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"aiosqlite round trip median {statistics.median(trips) * 1e6:.0f} us; load average {load}"
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    sizes, args = parse(argv)
+    parts = args.only or ["throughput", "latency", "reads"]
+    print(
+        f"mockpanel ingest benchmark  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  python {sys.version.split()[0]}"
+        f"  sqlite {sqlite3.sqlite_version}  {os.cpu_count()} cpus  {'smoke sizes' if args.smoke else ''}"
+    )
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="mockpanel-bench-", dir=args.dir) as tmp:
+        work = Path(tmp)
+        print(f"databases in {work}; {await noise_probe()}")
+        if args.smoke or args.verify:
+            print("\n0. Check")
+            ok = await verify(work, 150, 1_500)
+        if "throughput" in parts:
+            await throughput(work, sizes)
+        if "latency" in parts:
+            await latency(work, sizes)
+        if "reads" in parts:
+            await reads(work, sizes, args.reads_db)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,271 @@
+"""The discord.py client: intents, the gateway taps, command sync and event handling.
+
+Every gateway dispatch goes through discord.py's own parser first (its cache stays right),
+then a tap hands the raw payload to `translate`, with the dispatch's session and sequence
+number. Reactions are read from the raw MESSAGE_REACTION_ADD/REMOVE dispatches (what
+`on_raw_reaction_add` reports), so they count on messages long gone from any cache, and their
+event id is the dispatch's "<session>:<seq>": a dispatch replayed after a RESUME is the same
+event and counts once. A fresh session (READY) triggers `reconcile`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
+
+import discord
+
+from bot.adapters.discord import translate, tree
+from bot.adapters.discord.config import DiscordSettings
+from bot.adapters.discord.interactions import InteractionHandler
+from bot.adapters.discord.outbox import DiscordOutbox
+from bot.adapters.discord.reconcile import Reconciler
+from bot.adapters.discord.work import Work
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Event, MessagePosted
+from bot.core.flows.context import Public, Reply
+from bot.core.messages import Message
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Mapping[str, Any], str, int], Coroutine[Any, Any, None]]
+REMEMBERED = 10_000
+NO_CONTENT_HINT = (
+    "Tip: I can't read messages in threads on this server, so to **answer** a question press its "
+    "**Answer** button (or use `/mock answer`). Follow-ups and chat in the thread are fine."
+)
+
+
+def intents(message_content: bool) -> discord.Intents:
+    """Guilds (channels, threads, roles), guild messages (thread replies) and reactions.
+    Message content is privileged: asked for only when the application has it enabled."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.guild_reactions = True
+    wanted.message_content = message_content
+    return wanted
+
+
+class MockpanelClient(discord.Client):
+    def __init__(self, dispatcher: Dispatcher, settings: DiscordSettings) -> None:
+        super().__init__(
+            intents=intents(settings.message_content == "on"),
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=None,  # reactions and replies are read from raw payloads, not a cache
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        self.dispatcher = dispatcher
+        self.settings = settings
+        self.outbox = DiscordOutbox(self)
+        self.interactions = InteractionHandler(self, dispatcher, self.outbox, self.guild_info, settings.ack_deadline)
+        self.errors: deque[BaseException] = deque(maxlen=100)  # the latest, for health checks and tests
+        self.work = Work(on_error=self.errors.append)
+        self.synced: set[str] = set()
+        self.reconciled = 0
+        self._parents: OrderedDict[str, str | None] = OrderedDict()
+        self._hinted: OrderedDict[str, None] = OrderedDict()
+        self._gateway_handlers: dict[str, tuple[Callable[[Mapping[str, Any]], str | None], Handler]] = {
+            "READY": (lambda d: None, self._on_ready_dispatch),
+            "GUILD_CREATE": (lambda d: None, self._on_guild_available),
+            "MESSAGE_CREATE": (lambda d: str(d.get("id")), self._on_message),
+            "MESSAGE_UPDATE": (lambda d: str(d.get("id")), self._on_edit),
+            "MESSAGE_DELETE": (lambda d: str(d.get("id")), self._on_delete),
+            "MESSAGE_REACTION_ADD": (lambda d: str(d.get("message_id")), self._on_reaction_add),
+            "MESSAGE_REACTION_REMOVE": (lambda d: str(d.get("message_id")), self._on_reaction_remove),
+            "INTERACTION_CREATE": (lambda d: None, self._on_interaction),
+        }
+        parsers = self._connection.parsers
+        for name, original in list(parsers.items()):
+            parsers[name] = self._tap(name, original)
+
+    # --- wiring ----------------------------------------------------------------------------
+
+    @property
+    def message_content(self) -> bool:
+        return self._connection.intents.message_content
+
+    async def setup_hook(self) -> None:
+        self.outbox.logged_in.set()
+        if self.settings.message_content == "auto" and self.application is not None:
+            flags = self.application.flags
+            enabled = flags.gateway_message_content or flags.gateway_message_content_limited
+            self._connection._intents.message_content = enabled  # before the first IDENTIFY
+        log.info("message content intent: %s", "on" if self.message_content else "off (answers via the Answer button)")
+        if self.settings.sync == "global":
+            await self.sync_global()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial and self.settings.identify_delay > 0:
+            await asyncio.sleep(self.settings.identify_delay)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
+        log.exception("error in %s", event_method)
+        if error is not None:
+            self.errors.append(error)
+
+    def _tap(self, name: str, original: Callable[[Any], None]) -> Callable[[Any], None]:
+        def parse(data: Any) -> None:
+            ws = self.ws
+            session, seq = (ws.session_id or "", ws.sequence or 0) if ws is not None else ("", 0)
+            try:
+                original(data)
+            finally:
+                self.work.seen(session, seq)
+                handler = self._gateway_handlers.get(name)
+                if handler is not None and isinstance(data, dict):
+                    key_of, handle = handler
+                    self.work.submit(key_of(data), session, seq, handle(data, session, seq))
+
+        return parse
+
+    async def sync_guild(self, guild_id: str) -> None:
+        assert self.application_id is not None
+        await self.http.bulk_upsert_guild_commands(self.application_id, int(guild_id), [tree.command_payload()])
+        self.synced.add(guild_id)
+
+    async def sync_global(self) -> None:
+        assert self.application_id is not None
+        await self.http.bulk_upsert_global_commands(self.application_id, [tree.command_payload()])
+
+    def guild_info(self, guild_id: str) -> translate.GuildInfo:
+        guild = self.get_guild(int(guild_id)) if guild_id.isdigit() else None
+        if guild is None:
+            return translate.GuildInfo(guild_id)
+        return translate.GuildInfo(
+            guild_id,
+            owner_id=str(guild.owner_id) if guild.owner_id else None,
+            role_names={str(r.id): r.name for r in guild.roles},
+            role_permissions={str(r.id): r.permissions.value for r in guild.roles},
+        )
+
+    async def parent_of(self, channel_id: str, fetch: bool = True) -> str | None:
+        """The parent channel when `channel_id` is a thread, else None."""
+        if channel_id in self.outbox.thread_parents:
+            return self.outbox.thread_parents[channel_id]
+        if channel_id in self._parents:
+            return self._parents[channel_id]
+        channel: Any = self.get_channel(int(channel_id))
+        if channel is None and not fetch:
+            return None
+        if channel is None:
+            try:
+                channel = await self.fetch_channel(int(channel_id))
+            except discord.HTTPException:
+                return None
+        parent = str(channel.parent_id) if isinstance(channel, discord.Thread) else None
+        self._parents[channel_id] = parent
+        while len(self._parents) > REMEMBERED:
+            self._parents.popitem(last=False)
+        return parent
+
+    # --- handlers (each gets the raw payload and the dispatch's session and sequence) ----------
+
+    async def _on_ready_dispatch(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        reconciler = Reconciler(self.http, self.dispatcher, session)
+        for guild in data.get("guilds", []):
+            await reconciler.guild(str(guild["id"]), self._serially)
+        self.reconciled += reconciler.fixed
+        if reconciler.fixed:
+            log.info("reconciled %d rating(s) after a new gateway session", reconciler.fixed)
+
+    async def _serially(self, key: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Run a reconcile step behind any live event on the same message, and wait for it."""
+        finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def step() -> None:
+            try:
+                await job()
+            finally:
+                if not finished.done():
+                    finished.set_result(None)
+
+        self.work.submit(key, "reconcile", 0, step())
+        await finished
+
+    async def _on_guild_available(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        guild_id = str(data.get("id"))
+        if self.settings.sync == "guild" and not data.get("unavailable") and guild_id not in self.synced:
+            await self.sync_guild(guild_id)
+
+    async def _on_message(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        if not data.get("guild_id"):
+            return
+        parent = await self.parent_of(str(data["channel_id"]))
+        if parent is None:
+            return  # only replies in threads can be answers
+        guild = self.guild_info(str(data["guild_id"]))
+        bot_id = str(self.user.id) if self.user else ""
+        event = translate.message_posted(data, parent_id=parent, bot_user_id=bot_id, guild=guild)
+        if event is not None and not event.text and not self.message_content and not event.user.is_bot:
+            await self._hint(event)
+            return
+        await self._handle(event)
+
+    async def _hint(self, event: MessagePosted) -> None:
+        """Without the message-content intent a reply in a question's thread reads as blank:
+        tell its author, once, how to answer instead."""
+        if event.user.user_id in self._hinted or event.thread_id is None:
+            return
+        if await self.dispatcher.store.post_by_message(event.tenant, event.thread_id) is None:
+            return  # not a thread of ours
+        self._hinted[event.user.user_id] = None
+        while len(self._hinted) > REMEMBERED:
+            self._hinted.popitem(last=False)
+        await self.outbox.direct(event.user.user_id, Message(text=NO_CONTENT_HINT))
+
+    async def _on_edit(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        if not data.get("guild_id") or not data.get("content"):
+            return
+        parent = await self.parent_of(str(data["channel_id"]))
+        if parent is None:
+            return
+        guild = self.guild_info(str(data["guild_id"]))
+        bot_id = str(self.user.id) if self.user else ""
+        await self._handle(translate.message_edited(data, parent_id=parent, bot_user_id=bot_id, guild=guild))
+
+    async def _on_delete(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        parent = await self.parent_of(str(data.get("channel_id")), fetch=False)
+        if parent is not None:  # answers live in question threads
+            await self._handle(translate.message_deleted(data, parent_id=parent))
+
+    async def _on_reaction_add(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        await self._reaction(data, session, seq, added=True)
+
+    async def _on_reaction_remove(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        await self._reaction(data, session, seq, added=False)
+
+    async def _reaction(self, data: Mapping[str, Any], session: str, seq: int, added: bool) -> None:
+        if self.user is not None and str(data.get("user_id")) == str(self.user.id):
+            return
+        parent = await self.parent_of(str(data.get("channel_id")))
+        if parent is None or not data.get("guild_id"):
+            return  # answers live in question threads: reactions elsewhere are just reactions
+        guild = self.guild_info(str(data["guild_id"]))
+        event = translate.reaction(data, event_id=f"gw:{session}:{seq}", added=added, parent_id=parent, guild=guild)
+        await self._handle(event)
+
+    async def _on_interaction(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=self._connection)  # type: ignore[arg-type]
+        await self.interactions.handle(interaction, data)
+
+    async def _handle(self, event: Event | None) -> None:
+        """Hand an event to the core; what it says back privately goes by direct message."""
+        if event is None:
+            return
+        replies = await self.dispatcher.handle(event)
+        await self._tell(event.user.user_id, replies)
+
+    async def _tell(self, user_id: str, replies: list[Reply]) -> None:
+        for reply in replies:
+            if isinstance(reply, Message):
+                await self.outbox.direct(user_id, reply)
+            elif isinstance(reply, Public):
+                log.warning("a public reply to a gateway event was dropped")

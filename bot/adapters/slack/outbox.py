@@ -1,0 +1,106 @@
+"""The core's Outbox for Slack: public posts with `chat.postMessage` (paced per channel),
+private notes with `chat.postEphemeral` or a direct message, files with the v2 upload, and
+`chat.update` behind one limiter per workspace."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.clients import ClientPool
+from bot.adapters.slack.pacing import Pacer, post_pacer, update_limiter
+from bot.adapters.slack.render import render_message
+from bot.adapters.slack.translate import message_key, split_key, team_of
+from bot.core.messages import Attachment, Message
+
+log = logging.getLogger(__name__)
+# chat.postEphemeral cannot reach this person here (not a member, or the bot isn't): use a DM.
+UNREACHABLE = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived", "cannot_dm_bot"}
+
+
+def slack_error(error: SlackApiError) -> str:
+    return str(error.response.get("error", "")) if error.response is not None else ""
+
+
+class SlackOutbox:
+    def __init__(self, clients: ClientPool, posts: Pacer | None = None, updates: Pacer | None = None) -> None:
+        self.clients = clients
+        self.posts = posts or post_pacer()
+        self.updates = updates or update_limiter()
+
+    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+        team = team_of(tenant)
+        client = await self.clients.for_team(team)
+        thread_ts = split_key(thread_id)[1] if thread_id else None
+        return await self._post(client, team, channel_id, message, thread_ts)
+
+    async def _post(
+        self, client: AsyncWebClient, team: str, channel: str, message: Message, thread_ts: str | None = None
+    ) -> str:
+        await self.posts.acquire((team, channel))
+        rendered = render_message(message)
+        response = await client.chat_postMessage(
+            channel=channel,
+            text=rendered.text,
+            blocks=rendered.blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        posted_channel, ts = str(response["channel"]), str(response["ts"])
+        if message.attachment is not None:
+            await self._upload(client, posted_channel, message.attachment, thread_ts=thread_ts)
+        return message_key(posted_channel, ts)
+
+    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+        team = team_of(tenant)
+        if not direct and await self.ephemeral(team, channel_id, user_id, message):
+            return
+        await self.direct(team, user_id, message)
+
+    async def ephemeral(
+        self, team: str, channel: str, user_id: str, message: Message, thread_ts: str | None = None
+    ) -> bool:
+        """Show `message` to one person in a channel; False if Slack can't (use a DM then).
+        Files can't be ephemeral, so a message with one goes by DM."""
+        if message.attachment is not None or not channel:
+            return False
+        client = await self.clients.for_team(team)
+        rendered = render_message(message)
+        try:
+            await client.chat_postEphemeral(
+                channel=channel, user=user_id, text=rendered.text, blocks=rendered.blocks, thread_ts=thread_ts
+            )
+        except SlackApiError as error:
+            if slack_error(error) in UNREACHABLE:
+                return False
+            raise
+        return True
+
+    async def direct(self, team: str, user_id: str, message: Message) -> str:
+        client = await self.clients.for_team(team)
+        opened = await client.conversations_open(users=user_id)
+        channel = str(opened["channel"]["id"])
+        return await self._post(client, team, channel, message)
+
+    async def update(self, tenant: str, message_id: str, message: Message) -> None:
+        """Edit an earlier post; one limiter per workspace keeps edits inside tier 3."""
+        team = team_of(tenant)
+        client = await self.clients.for_team(team)
+        channel, ts = split_key(message_id)
+        await self.updates.acquire(team)
+        rendered = render_message(message)
+        await client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks)
+
+    async def _upload(
+        self, client: AsyncWebClient, channel: str, attachment: Attachment, thread_ts: str | None = None
+    ) -> None:
+        await client.files_upload_v2(
+            channel=channel,
+            content=attachment.content,
+            filename=attachment.filename,
+            title=attachment.filename,
+            thread_ts=thread_ts,
+        )

@@ -1,0 +1,187 @@
+"""The whole Discord stack for end-to-end tests: the fake Discord, the real discord.py client
+inside mockpanel's adapter, the real core and a SQLite file, with a fake clock for timers.
+
+`async with DiscordEnv.running(tmp_path, library) as env:` gives a server "Study Group" owned
+by Coach (an organiser: owners have Manage Server) with members Alice, Bob, Chen, Dara and Eve
+and a channel #interviews. Each action waits until the bot has fully handled it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord.gateway import DiscordWebSocket
+
+from bot.adapters.discord.client import MockpanelClient
+from bot.adapters.discord.config import DiscordSettings
+from bot.adapters.discord.main import use_endpoints
+from bot.adapters.routing import RoutingOutbox
+from bot.config import Settings
+from bot.core.banks import Library
+from bot.core.clock import FakeClock
+from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
+from bot.runtime import Runtime, build
+from tests.fakes import discord_model as model
+from tests.fakes import discord_users as users
+from tests.fakes.discord_fake import FakeDiscord, FakeInteraction
+from tests.fakes.discord_gateway import Mark
+
+START = datetime(2026, 3, 2, 8, 55, tzinfo=UTC)  # a Monday
+PEOPLE = ("Alice", "Bob", "Chen", "Dara", "Eve")
+
+
+class DiscordEnv:
+    def __init__(self, fake: FakeDiscord, runtime: Runtime, client: MockpanelClient, clock: FakeClock) -> None:
+        self.fake = fake
+        self.runtime = runtime
+        self.client = client
+        self.clock = clock
+        self.guild = next(iter(fake.guilds.values()))
+        self.channel = next(c for c in self.guild.channels if c["type"] == 0)["id"]
+        self.tenant = f"discord:{self.guild.id}"
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls, tmp_path: Path, library: Library, *, message_content: bool = False, ack_deadline: float = 2.0
+    ) -> AsyncIterator[DiscordEnv]:
+        fake = FakeDiscord(message_content=message_content)
+        await fake.start()
+        coach = model.user("Coach")
+        guild = fake.add_guild("Study Group", coach)
+        fake.add_channel(guild, "interviews")
+        for name in PEOPLE:
+            fake.add_member(guild, model.user(name))
+        saved = (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        use_endpoints(DiscordSettings(api_base=fake.api_base, gateway_url=fake.gateway_url))
+        clock = FakeClock(START)
+        routing = RoutingOutbox()
+        runtime = await build(Settings(db=str(tmp_path / "discord.db")), routing, clock, library)
+        settings = DiscordSettings(
+            token=fake.token, guild_ready_timeout=0.05, identify_delay=0, ack_deadline=ack_deadline
+        )
+        client = MockpanelClient(runtime.dispatcher, settings)
+        routing.register("discord", client.outbox)
+        task = asyncio.create_task(client.start(fake.token))
+        env = cls(fake, runtime, client, clock)
+        try:
+            await env.connected(task)
+            yield env
+        finally:
+            await client.close()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(task, 5)
+            await client.work.cancel()
+            await runtime.close()
+            await fake.close()
+            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        assert not client.errors, f"errors inside the adapter: {client.errors!r}"
+
+    async def connected(self, task: asyncio.Task[None] | None = None) -> None:
+        """Wait until the latest READY (or RESUMED) and all it started have been handled."""
+        waiter = asyncio.ensure_future(self.fake.gateway.wait_handshake())
+        watched = {waiter} | ({task} if task is not None else set())
+        done, _ = await asyncio.wait(watched, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            if task is not None and task.done():
+                task.result()  # the client gave up: raise why
+            raise TimeoutError("the client never completed the gateway handshake")
+        await self.settle(self.fake.gateway.handshake)
+
+    # --- people -------------------------------------------------------------------------------
+
+    def who(self, name: str) -> dict[str, Any]:
+        return next(u for u in self.fake.users.values() if u["global_name"].lower() == name.lower())
+
+    def uid(self, name: str) -> str:
+        return str(self.who(name)["id"])
+
+    async def settle(self, mark: Mark | None, timeout: float = 10.0) -> None:
+        """Wait until the bot has handled this dispatch (not while the connection is down)."""
+        if mark is not None and not self.fake.gateway.down:
+            await self.client.work.wait(lambda: self.client.work.settled(*mark), timeout)
+
+    async def command(self, name: str, path: str, channel: str | None = None, **options: Any) -> FakeInteraction:
+        resolved = options.pop("_resolved", None)
+        interaction, mark = await users.command(
+            self.fake, self.guild, channel or self.channel, self.who(name), path, options, resolved
+        )
+        await self.settle(mark)
+        return interaction
+
+    async def press(self, name: str, message: dict[str, Any], custom_id: str) -> FakeInteraction:
+        interaction, mark = await users.press(self.fake, self.guild, self.who(name), message, custom_id)
+        await self.settle(mark)
+        return interaction
+
+    async def submit(self, name: str, opened: FakeInteraction, **values: str) -> FakeInteraction:
+        assert opened.response_type == 9, f"no form was opened: {opened.response}"
+        assert opened.response is not None
+        channel = str(opened.payload["channel_id"])
+        interaction, mark = await users.submit(self.fake, self.guild, self.who(name), channel, opened.response, values)
+        await self.settle(mark)
+        return interaction
+
+    async def say(self, name: str, channel_id: str, text: str) -> dict[str, Any]:
+        message, mark = await users.say(self.fake, self.guild, self.who(name), channel_id, text)
+        await self.settle(mark)
+        return message
+
+    async def react(self, name: str, message_id: str, score: int | str, remove: bool = False) -> Mark | None:
+        emoji = DEFAULT_RATING_EMOJI[score - 1] if isinstance(score, int) else score
+        mark = await users.react(self.fake, self.guild, self.who(name), message_id, emoji, remove)
+        await self.settle(mark)
+        return mark
+
+    async def advance(self, **delta: float) -> int:
+        """Move the clock on and fire the timers that are due, as the scheduler loop would."""
+        self.clock.advance(timedelta(**delta))
+        return await self.runtime.scheduler.run_due()
+
+    # --- what people see -------------------------------------------------------------------------
+
+    def titled(self, prefix: str) -> list[dict[str, Any]]:
+        """Public bot messages whose first embed title starts with `prefix`, oldest first."""
+        return [
+            m
+            for m in self.fake.messages.values()
+            if not m["flags"] & model.EPHEMERAL
+            and m["author"]["id"] == self.fake.bot["id"]
+            and m["embeds"]
+            and (m["embeds"][0].get("title") or "").startswith(prefix)
+        ]
+
+    def last(self, prefix: str) -> dict[str, Any]:
+        found = self.titled(prefix)
+        assert found, f"no message titled {prefix!r}"
+        return found[-1]
+
+    def thread(self, message_id: str) -> list[dict[str, Any]]:
+        return self.fake.channel_messages(message_id)
+
+    @staticmethod
+    def text(message: dict[str, Any]) -> str:
+        return model.text_of(message)
+
+    @staticmethod
+    def said(interaction: FakeInteraction) -> str:
+        """Everything the person saw in reply to an interaction."""
+        return "\n".join(model.text_of(m) for m in interaction.messages())
+
+    def attachment(self, interaction: FakeInteraction) -> str:
+        """The text of the file attached to a reply."""
+        files = [a for m in interaction.messages() for a in m["attachments"]]
+        assert files, "no file was attached"
+        return self.fake.files[files[0]["id"]].decode("utf-8")
+
+    def button(self, message: dict[str, Any], action: str) -> str:
+        found = [c for c in model.custom_ids(message) if c.split(":")[1] == action]
+        assert found, f"no {action} button on the message"
+        return found[0]
