@@ -4,6 +4,7 @@ as users (`h.command("alice", "group start")`) and read what was posted."""
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -41,13 +42,19 @@ class Harness:
         self.tenant = tenant
         self.organisers = {"coach"}
         self._ids = itertools.count(1)
+        self._prefix = uuid.uuid4().hex[:8]  # two harnesses on one store never share event ids
 
     def actor(self, user: str, **kw: Any) -> Actor:
         return Actor(user_id=user, display_name=user.title(), is_organiser=user in self.organisers, **kw)
 
     def _base(self, user: str | Actor, channel: str = CHANNEL) -> dict[str, Any]:
         who = user if isinstance(user, Actor) else self.actor(user)
-        return {"event_id": f"e{next(self._ids)}", "tenant": self.tenant, "channel_id": channel, "user": who}
+        return {
+            "event_id": f"{self._prefix}-e{next(self._ids)}",
+            "tenant": self.tenant,
+            "channel_id": channel,
+            "user": who,
+        }
 
     async def send(self, event: Event) -> list[Reply]:
         return await self.dispatcher.handle(event)

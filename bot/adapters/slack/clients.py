@@ -26,7 +26,7 @@ def make_client(base_url: str, token: str | None = None) -> AsyncWebClient:
 
 
 class NotInstalled(MockpanelError):
-    pass
+    """No installation (so no bot token) is stored for a workspace."""
 
 
 class ClientPool:
