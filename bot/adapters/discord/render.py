@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.adapters.discord import ids
+from bot.adapters.textsplit import split_text
 from bot.core.messages import Attachment, Button, Field, Form, Message
 
 MAX_CONTENT = 2000
@@ -79,28 +80,6 @@ def timestamp(when: datetime, style: str = "R") -> str:
 
 def countdown_line(when: datetime) -> str:
     return f"⏳ Ends {timestamp(when)} ({timestamp(when, 't')})"
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, cut at line ends where a line allows it."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
 
 
 def button_rows(buttons: tuple[Button, ...]) -> tuple[dict[str, Any], ...]:

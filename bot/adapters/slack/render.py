@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.adapters import textsplit
 from bot.adapters.slack.mrkdwn import clip, clip_mrkdwn, safe_cut, to_mrkdwn, to_plain
 from bot.core.messages import Button, Form, Message
 
@@ -64,25 +65,9 @@ def sections(text: str) -> list[Block]:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # one very long line: cut it between tokens
-            if current:
-                chunks.append(current)
-                current = ""
-            cut = safe_cut(line, limit)
-            chunks.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        chunks.append(current)
-    return chunks
+    """Chunks for section blocks: never cut inside a `<…>` token or an `&…;` entity, and no
+    blank chunk (Slack refuses an empty section)."""
+    return [chunk for chunk in textsplit.split_text(text, limit, safe_cut) if chunk.strip()]
 
 
 def button(item: Button, index: int) -> dict[str, Any]:
