@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from bot.core import commands
@@ -46,21 +47,30 @@ class Dispatcher:
         now = self.clock.now()
         if not await self.store.claim_event(event.tenant, event.event_id, now):
             return []
-        ctx = Context(self.store, self.libraries, event, now, await self.store.get_config(event.tenant))
         try:
             if isinstance(event, ReactionAdded | ReactionRemoved):
                 # Ratings never change a round's state, so they skip the channel lock.
+                ctx = await self._context(event, now)
                 await ratings.on_reaction(ctx, event.message_id, event.emoji, isinstance(event, ReactionAdded))
             else:
                 async with self._lock(event):
+                    ctx = await self._context(event, now)  # read inside the lock: no lost updates
                     await self._route(ctx)
                     await self.apply(ctx.tenant, ctx.effects)
         except MockpanelError as error:
             return [Message(text=str(error))]
         return ctx.replies
 
+    async def _context(self, event: Event, now: datetime) -> Context:
+        return Context(self.store, self.libraries, event, now, await self.store.get_config(event.tenant))
+
     def _lock(self, event: Event) -> asyncio.Lock:
-        return self._locks.setdefault((event.tenant, event.channel_id), asyncio.Lock())
+        """Events in one channel take turns. Settings and banks belong to the whole community,
+        so changing them takes the community's turn instead."""
+        scope = event.channel_id
+        if isinstance(event, CommandInvoked) and event.text.lower().split()[:1] in (["config"], ["bank"]):
+            scope = "*community*"
+        return self._locks.setdefault((event.tenant, scope), asyncio.Lock())
 
     async def _route(self, ctx: Context) -> None:
         event = ctx.event

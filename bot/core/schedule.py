@@ -49,13 +49,6 @@ class QotdSchedule:
             day += timedelta(days=1)
         raise ValueError("a schedule needs at least one day")
 
-    def previous_day(self, day: date) -> date:
-        """The scheduled local date before `day`: streaks count scheduled days only."""
-        probe = day - timedelta(days=1)
-        while probe.weekday() not in self.days:
-            probe -= timedelta(days=1)
-        return probe
-
     def is_paused_on(self, day: date) -> bool:
         return self.paused or (self.paused_until is not None and day <= self.paused_until)
 

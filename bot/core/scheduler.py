@@ -5,16 +5,20 @@ on start, overdue timers fire at once. A firing timer re-enters through the disp
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import timedelta
 
 from bot.core.clock import Clock, iso
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import SYSTEM, TimerFired
-from bot.core.ports import Store
+from bot.core.ports import Store, Timer
 
 log = logging.getLogger(__name__)
-IDLE_CHECK = timedelta(minutes=5)  # also look again now and then: another process may add timers
+IDLE_CHECK = timedelta(minutes=5)
+RETRY_AFTER = timedelta(seconds=30)
+MAX_ATTEMPTS = 5
+ATTEMPT = "_attempt"  # also look again now and then: another process may add timers
 
 
 class Scheduler:
@@ -46,7 +50,18 @@ class Scheduler:
                     await self.dispatcher.handle(event)
                 except Exception:
                     log.exception("timer %s failed", timer.key)
+                    await self._retry(timer)
                 fired += 1
+
+    async def _retry(self, timer: Timer) -> None:
+        """Put a failed timer back a little later (a new due time, so a new event id): a
+        passing outage must not leave a round stuck with no timer."""
+        attempt = int(timer.payload.get(ATTEMPT, 0)) + 1
+        if attempt > MAX_ATTEMPTS:
+            log.error("timer %s dropped after %d attempts", timer.key, MAX_ATTEMPTS)
+            return
+        due = self.clock.now() + RETRY_AFTER * attempt
+        await self.store.set_timer(dataclasses.replace(timer, due=due, payload={**timer.payload, ATTEMPT: attempt}))
 
     async def run(self) -> None:
         while True:

@@ -32,26 +32,26 @@ SCORE_SQL = score_sql("answers", "received_sum", "received_n", "given", "streak_
 # formula over the tallies after the addition (in an upsert every right-hand side reads the row
 # as it was), so a row never holds a score that disagrees with its tallies.
 # Parameters: tenant, scope, period, user, the five additions, hidden (for a new row), prior.
+_NEW_ROW_SCORE = score_sql("?5", "?6", "?7", "?8", "?9", "?11")
+_UPDATED_ROW_SCORE = score_sql(
+    "(answers + excluded.answers)",
+    "(received_sum + excluded.received_sum)",
+    "(received_n + excluded.received_n)",
+    "(given + excluded.given)",
+    "(streak_points + excluded.streak_points)",
+    "?11",
+)
 _BOARD_UPSERT = f"""
 INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given,
                    streak_points, hidden, score)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {score_sql("?5", "?6", "?7", "?8", "?9", "?11")})
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {_NEW_ROW_SCORE})
 ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET
     answers = answers + excluded.answers,
     received_sum = received_sum + excluded.received_sum,
     received_n = received_n + excluded.received_n,
     given = given + excluded.given,
     streak_points = streak_points + excluded.streak_points,
-    score = {
-    score_sql(
-        "(answers + excluded.answers)",
-        "(received_sum + excluded.received_sum)",
-        "(received_n + excluded.received_n)",
-        "(given + excluded.given)",
-        "(streak_points + excluded.streak_points)",
-        "?11",
-    )
-}
+    score = {_UPDATED_ROW_SCORE}
 """
 
 _ANSWER_COLUMNS = (
@@ -122,7 +122,7 @@ def bump_board(
 
 def add_answer(db: sqlite3.Connection, new: NewAnswer) -> AnswerRecord:
     if db.execute(
-        "SELECT 1 FROM answers WHERE round_id = ? AND q_index = ? AND user_id = ?",
+        "SELECT 1 FROM answers WHERE round_id = ? AND q_index = ? AND user_id = ? AND withdrawn = 0",
         (new.round_id, new.q_index, new.user_id),
     ).fetchone():
         raise AlreadyAnswered("You have already answered this question.")

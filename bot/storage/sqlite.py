@@ -20,7 +20,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -303,6 +303,15 @@ class SqliteStore:
     async def record_qotd(self, tenant: str, channel_id: str, question_id: str, at: datetime) -> None:
         await self._write(lambda db: community.record_qotd(db, tenant, channel_id, question_id, at))
 
+    async def previous_qotd_day(self, tenant: str, channel_id: str, before: date) -> date | None:
+        """The last scheduled day before `before` on which the channel got its question."""
+        rows = await self._fetch(
+            "SELECT MAX(json_extract(state, '$.scheduled_day')) FROM rounds WHERE tenant = ? AND channel_id = ?"
+            " AND kind = 'qotd' AND json_extract(state, '$.scheduled_day') < ?",
+            (tenant, channel_id, before.isoformat()),
+        )
+        return date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
+
     async def reset_qotd(self, tenant: str, channel_id: str) -> None:
         await self._exec("DELETE FROM qotd_history WHERE tenant = ? AND channel_id = ?", (tenant, channel_id))
 
@@ -375,6 +384,10 @@ class SqliteStore:
 
     async def cancel_timer(self, key: str) -> None:
         await self._exec("DELETE FROM timers WHERE key = ?", (key,))
+
+    async def timer_due(self, key: str) -> datetime | None:
+        rows = await self._fetch("SELECT due FROM timers WHERE key = ?", (key,))
+        return datetime.fromisoformat(rows[0][0]) if rows else None
 
     async def next_timer_due(self) -> datetime | None:
         return await self._read(records.next_timer_due)

@@ -185,24 +185,6 @@ def test_next_after_needs_a_day() -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "day", "previous"),
-    [
-        (MWF, date(2026, 3, 9), date(2026, 3, 6)),  # Monday -> Friday
-        (MWF, date(2026, 3, 11), date(2026, 3, 9)),  # Wednesday -> Monday
-        (MWF, date(2026, 3, 13), date(2026, 3, 11)),  # Friday -> Wednesday
-        (MWF, date(2026, 3, 14), date(2026, 3, 13)),  # Saturday -> Friday
-        (MWF, date(2026, 3, 15), date(2026, 3, 13)),  # Sunday -> Friday
-        (MWF, date(2026, 3, 10), date(2026, 3, 9)),  # Tuesday -> Monday
-        (WEEKDAYS, date(2026, 1, 5), date(2026, 1, 2)),  # Monday -> Friday across the new year
-        (DAILY, date(2026, 3, 1), date(2026, 2, 28)),
-        ((6,), date(2026, 3, 15), date(2026, 3, 8)),  # Sunday only: a week back
-    ],
-)
-def test_previous_day(days: tuple[int, ...], day: date, previous: date) -> None:
-    assert sched(days=days).previous_day(day) == previous
-
-
-@pytest.mark.parametrize(
     ("paused", "until", "day", "expected"),
     [
         (False, None, date(2026, 6, 1), False),

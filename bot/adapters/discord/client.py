@@ -142,7 +142,6 @@ class MockpanelClient(discord.Client):
         return translate.GuildInfo(
             guild_id,
             owner_id=str(guild.owner_id) if guild.owner_id else None,
-            role_names={str(r.id): r.name for r in guild.roles},
             role_permissions={str(r.id): r.permissions.value for r in guild.roles},
         )
 

@@ -43,7 +43,6 @@ class GuildInfo:
 
     guild_id: str
     owner_id: str | None = None
-    role_names: Mapping[str, str] = field(default_factory=dict)
     role_permissions: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -75,8 +74,8 @@ def is_organiser(member: Mapping[str, Any] | None, user_id: str, guild: GuildInf
 
 def actor(user: Mapping[str, Any], member: Mapping[str, Any] | None, guild: GuildInfo) -> Actor:
     user_id = str(user["id"])
-    role_ids = [str(r) for r in (member or {}).get("roles", [])]
-    roles = [*role_ids, *(guild.role_names[r] for r in role_ids if r in guild.role_names)]
+    # Role ids only: anyone with Manage Roles could name a role after the organiser role.
+    roles = [str(r) for r in (member or {}).get("roles", [])]
     return Actor(
         user_id=user_id,
         display_name=display_name(user, member),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.errors import MockpanelError
 
@@ -36,11 +36,11 @@ BOT_EVENTS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SlackConfig:
-    bot_token: str = ""
-    app_token: str = ""
-    signing_secret: str = ""
+    bot_token: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
     client_id: str = ""
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)
     api_url: str = DEFAULT_API_URL
     redirect_uri: str = ""
     http_host: str = "0.0.0.0"

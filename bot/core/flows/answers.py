@@ -39,10 +39,8 @@ async def on_thread_message(ctx: Context, thread_id: str, message_id: str, text:
         return
     q_index = int(post[1].rsplit(":q", 1)[1])
     if record.kind == "qotd":
-        if record.status != "open":
-            raise RoundClosed("This question of the day has closed; your reply was not counted as an answer.")
-        if await _has_answered(ctx, record, q_index):
-            return  # later replies are discussion
+        if record.status != "open" or await _has_answered(ctx, record, q_index):
+            return  # discussion, also after the question closed: no note for every message
         await _record(ctx, record, q_index, text, message_id)
         return
     state = RoundState.from_dict(record.state)
@@ -144,8 +142,8 @@ async def _record(
     streak_day = previous = None
     if record.kind == "qotd" and record.state.get("scheduled_day"):
         streak_day = date.fromisoformat(record.state["scheduled_day"])
-        schedule = await ctx.store.get_schedule(ctx.tenant, record.channel_id)
-        previous = schedule.previous_day(streak_day) if schedule else None
+        # The streak follows the posts the schedule made: paused days and holidays don't break it.
+        previous = await ctx.store.previous_qotd_day(ctx.tenant, record.channel_id, streak_day)
     return await ctx.store.add_answer(
         NewAnswer(
             tenant=ctx.tenant, round_id=record.id, q_index=q_index, question_id=question_id,

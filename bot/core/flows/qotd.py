@@ -16,7 +16,7 @@ from bot.core.rounds.qotd import choose_question, qotd_message
 from bot.core.schedule import QotdSchedule
 
 
-def schedule_key(tenant: str, channel_id: str) -> str:
+def qotd_timer_key(tenant: str, channel_id: str) -> str:
     return f"qotd:{tenant}:{channel_id}"
 
 
@@ -26,7 +26,7 @@ def arm(ctx: Context, schedule: QotdSchedule, after: datetime) -> datetime:
     payload: dict[str, str | int] = {"channel": schedule.channel_id, "day": day.isoformat()}
     ctx.effects.append(
         SetTimer(
-            schedule_key(ctx.tenant, schedule.channel_id),
+            qotd_timer_key(ctx.tenant, schedule.channel_id),
             when,
             "qotd",
             payload,
@@ -65,6 +65,8 @@ async def pause(ctx: Context, until: date | None) -> None:
         raise UsageError("That date has passed; give a date in the future.")
     schedule = dataclasses.replace(schedule, paused=until is None, paused_until=until)
     await ctx.store.save_schedule(ctx.tenant, schedule)
+    if until is not None:
+        arm(ctx, schedule, ctx.now)  # an earlier open-ended pause may have stopped the timer
     ctx.reply(f"Question of the day paused{' until ' + until.isoformat() if until else ''}.")
 
 
@@ -80,8 +82,12 @@ async def show(ctx: Context) -> None:
     if schedule is None:
         ctx.reply("No question-of-the-day schedule in this channel.")
         return
-    _, when = schedule.next_after(ctx.now)
-    ctx.reply(f"Question of the day: {schedule.describe(ctx.now.date())}. Next post: {when:%Y-%m-%d %H:%M} UTC.")
+    if schedule.paused:
+        ctx.reply(f"Question of the day: {schedule.describe()}. Resume with /mock qotd resume.")
+        return
+    due = await ctx.store.timer_due(qotd_timer_key(ctx.tenant, ctx.channel_id))
+    when = f"{due:%Y-%m-%d %H:%M} UTC" if due else "not scheduled"
+    ctx.reply(f"Question of the day: {schedule.describe(ctx.now.date())}. Next post: {when}.")
 
 
 async def post_now(ctx: Context, category: str | None) -> None:
@@ -121,11 +127,16 @@ async def on_schedule_timer(ctx: Context, payload: Mapping[str, Any]) -> None:
     if schedule is None:
         return
     day = date.fromisoformat(str(payload["day"]))
-    if not schedule.is_paused_on(day):
-        await post(ctx, schedule.channel_id, schedule.category, schedule.bank, day, schedule.close_hours)
     if not schedule.paused:  # an open-ended pause stops the timer; resume sets it again
-        # From the later of now and the due time: after downtime, post once, then carry on.
+        # Arm the next post first, so a failed post never stops the schedule. From the later
+        # of now and the due time: after downtime, post once, then carry on.
         arm(ctx, schedule, max(ctx.now, schedule.occurrence(day)))
+    if schedule.is_paused_on(day):
+        return
+    try:
+        await post(ctx, schedule.channel_id, schedule.category, schedule.bank, day, schedule.close_hours)
+    except NotFound as error:  # every matching question disabled, say: tell the channel
+        ctx.effects.append(Post(schedule.channel_id, Message(title="No question of the day today", text=str(error))))
 
 
 async def on_close_timer(ctx: Context, payload: Mapping[str, Any]) -> None:

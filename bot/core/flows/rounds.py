@@ -138,8 +138,8 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
 
 
 async def finish(ctx: Context, record: RoundRecord, state: RoundState) -> None:
-    if state.kind == "panel" and state.phase in ("answering", "rating") and not state.turn_ends_here():
-        await _send_candidate_summary(ctx, record, state)
+    if state.kind == "panel" and state.phase in ("answering", "rating"):
+        await _send_candidate_summary(ctx, record, state)  # the turn ends here, early
     was_running = state.phase != "lobby"
     group.end_round(state)
     for what in ("lobby", "remind", "answer", "rate"):
@@ -179,7 +179,7 @@ async def feedback_form(ctx: Context, round_id: str) -> None:
         Form(
             "feedback",
             f"Feedback for {state.name(state.candidate or '')}"[:45],
-            str(record.id),
+            f"{record.id}:{state.index}",  # the question the form is about, checked on submit
             (
                 FormInput(
                     "scores",
@@ -208,10 +208,13 @@ def parse_scores(text: str, dimensions: list[str]) -> dict[str, int]:
     return scores
 
 
-async def submit_feedback(ctx: Context, round_id: str, fields: Mapping[str, str]) -> None:
+async def submit_feedback(ctx: Context, value: str, fields: Mapping[str, str]) -> None:
+    round_id, _, index = value.partition(":")
     record, state = await load(ctx, round_id)
     if state.kind != "panel":
         raise UsageError("Rubric feedback is for panel rounds.")
+    if index and (not index.isdigit() or int(index) != state.index):
+        raise RoundClosed("That question's rating has closed; your feedback was not saved.")
     library = await ctx.library()
     question = library.questions[state.question_ids[state.index]]
     dims = [d.id for d in library.categories[question.category].rubric]
