@@ -31,6 +31,10 @@ from bot.core.messages import CancelTimer, Effect, Message, Notify, Post, SetTim
 from bot.core.ports import Outbox, Store, Timer
 
 log = logging.getLogger(__name__)
+POST_FAILED = (
+    "Some of that could not be posted here: check that I may post, create threads and send "
+    "direct messages in this channel. Everything else was saved."
+)
 
 
 class Dispatcher:
@@ -56,7 +60,8 @@ class Dispatcher:
                 async with self._lock(event):
                     ctx = await self._context(event, now)  # read inside the lock: no lost updates
                     await self._route(ctx)
-                    await self.apply(ctx.tenant, ctx.effects)
+                    if await self.apply(ctx.tenant, ctx.effects):
+                        ctx.reply(POST_FAILED)
         except MockpanelError as error:
             return [Message(text=str(error))]
         return ctx.replies
@@ -143,10 +148,11 @@ class Dispatcher:
         elif event.kind == "qotd-close":
             await qotd.on_close_timer(ctx, event.payload)
 
-    async def apply(self, tenant: str, effects: list[Effect]) -> None:
-        """Carry out effects in order. A failed post is logged and the rest still happen: one
-        platform hiccup must not lose a round's timers or results."""
+    async def apply(self, tenant: str, effects: list[Effect]) -> int:
+        """Carry out effects in order; returns how many failed. A failed post is logged and the
+        rest still happen: one platform hiccup must not lose a round's timers or results."""
         timers_changed = False
+        failed = 0
         for effect in effects:
             try:
                 if isinstance(effect, Post):
@@ -163,9 +169,11 @@ class Dispatcher:
                 elif isinstance(effect, CancelTimer):
                     await self.store.cancel_timer(effect.key)
             except Exception:
+                failed += 1
                 log.exception("effect failed: %s", type(effect).__name__)
         if timers_changed:
             self.on_timer_set()
+        return failed
 
     async def _post(self, tenant: str, post: Post) -> None:
         thread_id = await self.store.message_for_ref(tenant, post.thread_ref) if post.thread_ref else None

@@ -163,6 +163,7 @@ async def test_join_and_leave(h: Harness) -> None:
 async def test_a_failed_post_does_not_lose_the_round_timers(h: Harness) -> None:
     await start_round(h)
     h.outbox.fail_next = 1  # the question post fails
-    await h.command("coach", "next")
+    replies = await h.command("coach", "next")
+    assert "could not be posted" in text_of(replies)
     await h.advance(minutes=2)
     assert h.outbox.titled("Rating open")  # the answer timer was still set
