@@ -10,21 +10,11 @@ import pytest
 
 from bot.core.banks import Library
 from tests.fakes import discord_model as model
+from tests.fakes.banks import CLUB_BANK
 from tests.fakes.discord_env import DiscordEnv
 from tests.fakes.discord_users import ATTACHMENT, ROLE, USER, Opt
 
 EPHEMERAL = model.EPHEMERAL
-BANK = """
-bank: {id: club, name: Club bank, licence: CC-BY-4.0}
-questions:
-  - id: club-001
-    text: Tell us about the best talk you gave at the club.
-    category: communication
-    difficulty: 1
-    follow_ups: ["What would you change?"]
-    signals: [A clear structure]
-    tips: [Pick one talk.]
-"""
 
 
 @pytest.fixture
@@ -114,7 +104,7 @@ async def test_bank_commands_and_import_from_an_attached_file(env: DiscordEnv) -
     assert "beh-001" in env.said(await env.command("Alice", "bank show", id="beh-001"))
     exported = await env.command("Coach", "bank export")
     assert "beh-001" in env.attachment(exported)
-    file = env.fake.host_file("club.yaml", BANK.encode())
+    file = env.fake.host_file("club.yaml", CLUB_BANK.encode())
     resolved = {"attachments": {file["id"]: file}}
     imported = await env.command("Coach", "bank import", file=Opt(ATTACHMENT, file["id"]), _resolved=resolved)
     assert "Imported bank `club`: 1 questions" in env.said(imported)

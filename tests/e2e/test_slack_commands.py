@@ -11,6 +11,7 @@ import pytest
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
 from bot.core.commands import COMMANDS, parse
+from tests.fakes.banks import CLUB_BANK
 from tests.fakes.slack_world import SlackWorld, slack_world
 
 # In an order that gives each command something to act on.
@@ -92,26 +93,13 @@ async def test_every_command_gets_a_visible_answer(slack: SlackWorld) -> None:
     assert (await slack.runtime.store.get_config(slack.tenant))["organisers"] == ["UCOACH", "UDARA"]
 
 
-CLUB_BANK = b"""
-bank: {id: club, name: Club bank, licence: CC-BY-4.0}
-questions:
-  - id: club-001
-    text: Tell us about the best talk you gave at the club.
-    category: communication
-    difficulty: 1
-    follow_ups: ["What would you change?"]
-    signals: [A clear structure]
-    tips: [Pick one talk.]
-"""
-
-
 async def test_bank_import_uploads_a_file_through_a_modal(slack: SlackWorld) -> None:
     d, fake = slack.driver, slack.fake
     await d.command("UCOACH", "bank import")
     view = fake.opened_views[-1]["view"]
     assert view["callback_id"] == "mock:bank-import"
     assert view["blocks"][0]["element"]["type"] == "file_input"
-    await d.submit_files("UCOACH", view, "bank", [fake.host_file("club.yaml", CLUB_BANK)])
+    await d.submit_files("UCOACH", view, "bank", [fake.host_file("club.yaml", CLUB_BANK.encode())])
     assert "Imported bank `club`: 1 questions" in fake.private_to("UCOACH")[-1]
     await d.command("UALICE", "bank show club-001")
     assert "best talk" in fake.private_to("UALICE")[-1]
@@ -120,7 +108,9 @@ async def test_bank_import_uploads_a_file_through_a_modal(slack: SlackWorld) -> 
 async def test_bank_import_refuses_non_organisers_and_bad_files(slack: SlackWorld) -> None:
     d, fake = slack.driver, slack.fake
     await d.command("UALICE", "bank import")
-    await d.submit_files("UALICE", fake.opened_views[-1]["view"], "bank", [fake.host_file("club.yaml", CLUB_BANK)])
+    await d.submit_files(
+        "UALICE", fake.opened_views[-1]["view"], "bank", [fake.host_file("club.yaml", CLUB_BANK.encode())]
+    )
     assert "Only organisers" in fake.private_to("UALICE")[-1]
     await d.command("UCOACH", "bank import")
     view = fake.opened_views[-1]["view"]

@@ -8,6 +8,7 @@ import json
 
 from bot.core.flows.context import Public
 from bot.core.messages import Message
+from tests.fakes.banks import CLUB_BANK
 from tests.fakes.harness import Harness, text_of
 
 
@@ -76,17 +77,7 @@ async def test_bank_commands(h: Harness) -> None:
 
 
 async def test_bank_import_from_an_attachment(h: Harness) -> None:
-    bank = """
-bank: {id: club, name: Club bank, licence: CC-BY-4.0}
-questions:
-  - id: club-001
-    text: Tell us about the best talk you gave at the club.
-    category: communication
-    difficulty: 1
-    follow_ups: ["What would you change?"]
-    signals: [A clear structure]
-    tips: [Pick one talk.]
-"""
+    bank = CLUB_BANK
     assert "Attach a YAML" in text_of(await h.command("coach", "bank import"))
     assert "Imported bank `club`: 1 questions" in text_of(await h.command("coach", "bank import", attachment=bank))
     assert "club-001" in text_of(await h.command("alice", "bank show club-001"))
