@@ -49,19 +49,19 @@ class Dispatcher:
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event exactly once; a replayed event id returns no replies."""
         now = self.clock.now()
-        if not await self.store.claim_event(event.tenant, event.event_id, now):
-            return []
         try:
             if isinstance(event, ReactionAdded | ReactionRemoved):
-                # Ratings never change a round's state, so they skip the channel lock.
-                ctx = await self._context(event, now)
-                await ratings.on_reaction(ctx, event.message_id, event.emoji, isinstance(event, ReactionAdded))
-            else:
-                async with self._lock(event):
-                    ctx = await self._context(event, now)  # read inside the lock: no lost updates
-                    await self._route(ctx)
-                    if await self.apply(ctx.tenant, ctx.effects):
-                        ctx.reply(POST_FAILED)
+                # Ratings never change a round's state, so they skip the channel lock, and
+                # claim their event id in the rating's own transaction.
+                await ratings.on_reaction(self.store, event, now)
+                return []
+            if not await self.store.claim_event(event.tenant, event.event_id, now):
+                return []
+            async with self._lock(event):
+                ctx = await self._context(event, now)  # read inside the lock: no lost updates
+                await self._route(ctx)
+                if await self.apply(ctx.tenant, ctx.effects):
+                    ctx.reply(POST_FAILED)
         except MockpanelError as error:
             return [Message(text=str(error))]
         return ctx.replies

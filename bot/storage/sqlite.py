@@ -261,8 +261,26 @@ class SqliteStore:
         rows = await self._fetch("SELECT question_id FROM answers WHERE tenant = ? AND user_id = ?", (tenant, user_id))
         return {r[0] for r in rows}
 
-    async def apply_rating(self, change: RatingChange) -> bool:
-        return await self._write(lambda db: scores.apply_rating(db, change))
+    async def apply_rating(self, change: RatingChange, event_id: str | None = None) -> bool:
+        def run(db: sqlite3.Connection) -> bool:
+            # Claiming the event in the rating's own transaction saves a trip on the hot path.
+            if event_id is not None and not records.claim_event(db, change.answer.tenant, event_id, change.at):
+                return False
+            return scores.apply_rating(db, change)
+
+        return await self._write(run)
+
+    async def rating_target(
+        self, tenant: str, message_id: str
+    ) -> tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]:
+        """What a reaction needs, in one trip: the settings, the answer and its round."""
+
+        def run(db: sqlite3.Connection) -> tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]:
+            answer = records.answer_by_message(db, tenant, message_id)
+            round_ = records.get_round(db, answer.round_id) if answer else None
+            return community.get_config(db, tenant), answer, round_
+
+        return await self._read(run)
 
     async def save_feedback(
         self, answer_id: int, rater_id: str, keep: str, stop: str, start: str, at: datetime

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import parse_iso
-from bot.core.flows.context import Context
-from bot.core.ports import AnswerRecord, RatingChange, RoundRecord
+from bot.core.errors import MockpanelError
+from bot.core.events import ReactionAdded, ReactionRemoved
+from bot.core.ports import AnswerRecord, RatingChange, RoundRecord, Store
 from bot.core.rounds.group import RoundState
 from bot.core.rounds.ratings import check_rating, emoji_scores, score_for
 
@@ -23,29 +24,27 @@ def rating_window(round_: RoundRecord, answer: AnswerRecord, now: datetime) -> t
     return False, None
 
 
-async def on_reaction(ctx: Context, message_id: str, emoji: str, added: bool) -> None:
-    if ctx.actor.is_bot:
+async def on_reaction(store: Store, event: ReactionAdded | ReactionRemoved, now: datetime) -> None:
+    """Two trips to the store on this hot path: one read for the settings, the answer and its
+    round, one write that claims the event and applies the rating together."""
+    if event.user.is_bot:
         return
-    score = score_for(emoji, emoji_scores(ctx.config.get("rating_emoji")))
-    if score is None:
-        return  # any other emoji is just a reaction
-    answer = await ctx.store.answer_by_message(ctx.tenant, message_id)
-    if answer is None or answer.hidden:
-        return
-    round_ = await ctx.store.get_round(answer.round_id)
-    if round_ is None:
-        return
-    is_open, allowed = rating_window(round_, answer, ctx.now)
-    if added:
-        check_rating(
-            rater=ctx.actor,
-            author_id=answer.user_id,
-            open_for_rating=is_open,
-            allowed_raters=allowed,
-        )
-        change = RatingChange(answer, ctx.actor.user_id, ctx.actor.display_name, score, ctx.now)
-    elif is_open and ctx.actor.user_id != answer.user_id:
-        change = RatingChange(answer, ctx.actor.user_id, ctx.actor.display_name, None, ctx.now, expect=score)
+    config, answer, round_ = await store.rating_target(event.tenant, event.message_id)
+    score = score_for(event.emoji, emoji_scores(config.get("rating_emoji")))
+    if score is None or answer is None or answer.hidden or round_ is None:
+        return  # any other emoji, or a reaction on something that is not an answer
+    rater = event.user
+    is_open, allowed = rating_window(round_, answer, now)
+    if isinstance(event, ReactionAdded):
+        try:
+            check_rating(rater=rater, author_id=answer.user_id, open_for_rating=is_open, allowed_raters=allowed)
+        except MockpanelError:
+            if await store.claim_event(event.tenant, event.event_id, now):
+                raise  # tell them once; a replay of the same reaction stays quiet
+            return
+        change = RatingChange(answer, rater.user_id, rater.display_name, score, now)
+    elif is_open and rater.user_id != answer.user_id:
+        change = RatingChange(answer, rater.user_id, rater.display_name, None, now, expect=score)
     else:
         return  # ratings freeze when rating closes; removals after that change nothing
-    await ctx.store.apply_rating(change)
+    await store.apply_rating(change, event.event_id)
