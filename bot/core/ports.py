@@ -3,7 +3,7 @@ engines implement these; the core never imports a driver or a platform library."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -71,6 +71,9 @@ class RatingChange:
     at: datetime
     dimension: str = ""
     expect: int | None = None  # on removal: only if the stored score is this one
+    # Checked against the round as stored, inside the rating's transaction: a rating read as
+    # open can't slip in after the question's results were drawn up.
+    still_open: Callable[[RoundRecord | None], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,8 @@ class SqliteStore:
             # Claiming the event in the rating's own transaction saves a trip on the hot path.
             if event_id is not None and not records.claim_event(db, change.answer.tenant, event_id, change.at):
                 return False
+            if change.still_open is not None and not change.still_open(records.get_round(db, change.answer.round_id)):
+                return False
             return scores.apply_rating(db, change)
 
         return await self._write(run)

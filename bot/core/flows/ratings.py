@@ -42,9 +42,16 @@ async def on_reaction(store: Store, event: ReactionAdded | ReactionRemoved, now:
             if await store.claim_event(event.tenant, event.event_id, now):
                 raise  # tell them once; a replay of the same reaction stays quiet
             return
-        change = RatingChange(answer, rater.user_id, rater.display_name, score, now)
+        new_score: int | None = score
     elif is_open and rater.user_id != answer.user_id:
-        change = RatingChange(answer, rater.user_id, rater.display_name, None, now, expect=score)
+        new_score = None
     else:
         return  # ratings freeze when rating closes; removals after that change nothing
+
+    def still_open(stored: RoundRecord | None) -> bool:
+        return stored is not None and rating_window(stored, answer, now)[0]
+
+    change = RatingChange(
+        answer, rater.user_id, rater.display_name, new_score, now, expect=score, still_open=still_open
+    )
     await store.apply_rating(change, event.event_id)

@@ -100,8 +100,8 @@ async def on_timer(ctx: Context, payload: Mapping[str, Any]) -> None:
         return
     state = RoundState.from_dict(record.state)
     phase, index = payload["phase"], int(payload["index"])
-    expected = {"lobby": "lobby", "remind": "answering", "answer": "answering", "rate": "rating"}[phase]
-    if state.phase != expected or state.index != index:
+    expected = {"lobby": ("lobby",), "remind": ("answering",), "answer": ("answering",), "rate": ("rating", "tallying")}
+    if state.phase not in expected[phase] or state.index != index:
         return  # an organiser already moved this round on: the timer is stale
     if phase == "remind":
         for user in group.reminders(state):
@@ -123,7 +123,11 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
             if a.hidden
         ]
         ctx.effects += group.end_answer_phase(state, record.id, ctx.now, hidden)
-    elif state.phase == "rating":
+    elif state.phase in ("rating", "tallying"):
+        # Close rating in the store before counting: a rating still on its way is refused by
+        # its own transaction rather than counted after the results are out.
+        state.phase = "tallying"
+        await save(ctx, record.id, state)
         results = await ctx.store.answer_scores(record.id, state.index)
         if state.turn_ends_here():
             await _send_candidate_summary(ctx, record, state)
@@ -138,15 +142,15 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
 
 
 async def finish(ctx: Context, record: RoundRecord, state: RoundState) -> None:
-    if state.kind == "panel" and state.phase in ("answering", "rating"):
+    if state.kind == "panel" and state.phase in ("answering", "rating", "tallying"):
         await _send_candidate_summary(ctx, record, state)  # the turn ends here, early
     was_running = state.phase != "lobby"
     group.end_round(state)
+    await save(ctx, record.id, state)  # closed before the totals are read (see `advance`)
     for what in ("lobby", "remind", "answer", "rate"):
         ctx.effects.append(CancelTimer(group.timer_key(record.id, what)))
     if was_running:
         ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
-    await save(ctx, record.id, state)
 
 
 def _final_post(state: RoundState, totals: list[AnswerScore]) -> Post:

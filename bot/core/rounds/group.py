@@ -42,7 +42,7 @@ class RoundState:
     names: dict[str, str] = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)  # panel: whose turn, in order
     question_ids: list[str] = field(default_factory=list)
-    phase: str = "lobby"  # lobby | answering | rating | closed
+    phase: str = "lobby"  # lobby | answering | rating | tallying (results being drawn up) | closed
     index: int = -1
     phase_ends_at: str | None = None
     answered: list[str] = field(default_factory=list)

@@ -139,3 +139,28 @@ async def test_chat_in_a_closed_question_of_the_day_thread_gets_no_notes(h: Harn
                       message_id="u-late", text="nice question", thread_id=post.message_id)
     )  # fmt: skip
     assert replies == [] and len(h.outbox.notes) == notes
+
+
+async def test_a_rating_read_as_open_is_refused_if_results_were_drawn_up_meanwhile(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await h.command("coach", "group start questions 1 answer 2m rate 1m lobby 1m")
+    for user in ("alice", "bob"):
+        await h.command(user, "join")
+    await h.command("coach", "next")
+    q1 = h.outbox.last_titled("Question 1/1")
+    alice = await h.reply("alice", q1.message_id, "answer")
+    await h.command("coach", "next")  # rating opens
+    stale = await h.store.rating_target(h.tenant, alice)  # bob's reaction reads "open" ...
+    await h.advance(minutes=1)  # ... the rating phase ends and the results are posted ...
+    assert "Alice**: no ratings" in h.outbox.last_titled("Results for question 1").message.text
+
+    async def stale_target(tenant: str, message_id: str) -> object:
+        return stale
+
+    monkeypatch.setattr(h.store, "rating_target", stale_target)
+    await h.react("bob", alice, 5)  # ... and only then does its write arrive
+    round_id = int(q1.message.buttons[0].value)
+    assert (await h.store.answer_scores(round_id, 0))[0].n == 0
+    row = await h.store.board_row(h.tenant, "*", "all", "alice")
+    assert row is not None and row[0].received_n == 0
