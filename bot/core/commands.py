@@ -97,6 +97,15 @@ def _user(token: str) -> str:
     return m.group(1) or m.group(3)
 
 
+def _role(token: str) -> str:
+    """A role: a mention such as <@&123> names it by id; otherwise its name, without an @."""
+    m = re.fullmatch(r"<@&([0-9]+)>", token)
+    name = m.group(1) if m else token.strip().lstrip("@")
+    if not name:
+        raise ValueError("name a role")
+    return name
+
+
 def _word(token: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", token):
         raise ValueError("expected a single word")
@@ -278,7 +287,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "config organiser-role",
         "Let a role run organiser commands.",
-        (_a("role", _text, "role", required=True),),
+        (_a("role", _role, "role", required=True),),
         True,
     ),
     CommandSpec(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from tests.fakes import discord_model as model
 from tests.fakes import discord_users as users
 from tests.fakes.discord_fake import FakeDiscord, FakeInteraction
+from tests.fakes.process import interrupt
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,13 +79,7 @@ async def test_mockpanel_run_discord_plays_a_round_to_its_leaderboard(tmp_path: 
         board = await command(alice, "leaderboard", period="all", scope="community")
         assert "1. **Alice**" in board and "**Bob**" in board and "Leaderboard · community · all time" in board
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await interrupt(process)
         stdout, stderr = await process.communicate()
         await fake.close()
     errors = stderr.decode()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.slack.config import EVENTS_PATH
+from tests.fakes.process import interrupt
 from tests.fakes.slack_driver import SIGNING_SECRET, HttpTransport, SlackDriver
 from tests.fakes.slack_fake import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_world import PROXY_VARIABLES, fake_slack
@@ -49,13 +49,7 @@ async def mockpanel_process(fake: FakeSlack, tmp_path: Path, port: int) -> Async
     try:
         yield process
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await interrupt(process)
 
 
 async def wait_until_listening(process: asyncio.subprocess.Process) -> list[str]:

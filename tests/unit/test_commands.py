@@ -319,3 +319,11 @@ _TOKENS = st.one_of(st.text(max_size=20), st.sampled_from(_WORDS))
 @given(st.sampled_from([spec.name for spec in COMMANDS]), st.lists(_TOKENS, max_size=8))
 def test_parse_arbitrary_words_after_a_command(name: str, tokens: list[str]) -> None:
     _parse_or_usage_error(" ".join([name, *tokens]))
+
+
+@pytest.mark.parametrize(
+    ("token", "role"),
+    [("<@&77>", "77"), ("@Mentors", "Mentors"), ("Mentors", "Mentors"), ("'Study Leads'", "Study Leads")],
+)
+def test_organiser_role_takes_a_mention_or_a_name(token: str, role: str) -> None:
+    assert parse(f"config organiser-role {token}").args == {"role": role}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
@@ -116,9 +115,7 @@ async def config(ctx: Context, name: str, args: Mapping[str, Any]) -> None:
         return
     ctx.require_organiser("change settings")
     if name == "config organiser-role":
-        role = args["role"].strip()
-        mention = re.fullmatch(r"<@&(\d+)>", role)  # a Discord role mention names the role by id
-        role = mention.group(1) if mention else role.lstrip("@")
+        role = args["role"]
         settings["organiser_roles"] = sorted({*settings.get("organiser_roles", []), role})
         ctx.reply(f"Members with the role `{user_text(role, 80)}` can now run organiser commands.")
     elif name == "config organisers":

@@ -250,7 +250,10 @@ async def _send_candidate_summary(ctx: Context, record: RoundRecord, state: Roun
         mean = f"{overall[0].mean:.2f} from {overall[0].n} rating(s)" if overall and overall[0].n else "no ratings"
         lines.append(f"- Question {answer.q_index + 1}: {mean}")
     library = await ctx.library()
-    dims = sorted({d.id for c in library.categories.values() for d in c.rubric})
+    # Only the rubrics of the categories answered: one read per dimension that can have scores.
+    dims = sorted(
+        {d.id for a in answers if a.category in library.categories for d in library.categories[a.category].rubric}
+    )
     for dim in dims:
         rows = [
             s

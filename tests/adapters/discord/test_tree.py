@@ -81,7 +81,7 @@ def test_invocations_read_back_as_text_the_core_parses() -> None:
         assert tree.command_text(data) == text
     parsed = commands.parse(tree.command_text(cases[1][0]))
     assert parsed.args == {"candidate": "42", "rotate": True}
-    assert commands.parse(tree.command_text(cases[2][0])).args == {"role": "<@&77>"}
+    assert commands.parse(tree.command_text(cases[2][0])).args == {"role": "77"}  # the mention names the role by id
 
 
 def test_attachment_and_focused_option() -> None:
