@@ -78,7 +78,3 @@ def iso(when: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def seconds(n: float) -> timedelta:
-    return timedelta(seconds=n)

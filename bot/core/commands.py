@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import UsageError
 
@@ -424,7 +424,3 @@ def help_text(topic: str = "") -> str:
         raise UsageError(f"No command starts with `{clip_word(topic)}`. Try `/mock help`.")
     lines = [f"`{s.usage}`{' (organisers)' if s.organiser_only else ''}: {s.summary}" for s in chosen]
     return "\n".join(lines)
-
-
-def is_known_timezone(name: str) -> bool:
-    return name in available_timezones()

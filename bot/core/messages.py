@@ -69,9 +69,6 @@ class Form:
     inputs: tuple[FormInput, ...] = ()
 
 
-Reply = Message | Form  # what the invoking user sees privately
-
-
 # --- effects: what the engine asks the shell to do ------------------------------------------
 
 

@@ -28,8 +28,7 @@ def escape_markdown(text: str) -> str:
 def user_text(text: str, limit: int = 1500) -> str:
     """User-written text ready to embed in a bot message: inert mentions, escaped markup,
     cut at `limit` characters with an ellipsis."""
-    clean = escape_markdown(neutralise_mentions(text.strip()))
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+    return clip(escape_markdown(neutralise_mentions(text.strip())), limit)
 
 
 def clip(text: str, limit: int) -> str:

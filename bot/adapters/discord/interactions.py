@@ -25,6 +25,7 @@ from bot.adapters.discord.render import Outgoing
 from bot.core.dispatcher import Dispatcher
 from bot.core.flows.context import Public, Reply
 from bot.core.messages import Form, Message
+from bot.core.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class _Responder:
             await self.interaction.response.send_modal(modal_of(render.render_form(form)))
             self.answered = True
             return
-        reopen = {"type": 2, "style": render.BUTTON_PRIMARY, "label": render.clip(form.title, render.MAX_LABEL),
+        reopen = {"type": 2, "style": render.BUTTON_PRIMARY, "label": clip(form.title, render.MAX_LABEL),
                   "custom_id": ids.reopen_id(keep(form))}  # fmt: skip
         part = Outgoing(content="Press the button to open the form.", components=({"type": 1, "components": [reopen]},))
         await self.message(part, ephemeral=True)

@@ -16,6 +16,7 @@ from typing import Any
 from bot.adapters.discord import ids
 from bot.adapters.textsplit import split_text
 from bot.core.messages import Attachment, Button, Field, Form, Message
+from bot.core.text import clip
 
 MAX_CONTENT = 2000
 MAX_TITLE = 256
@@ -68,10 +69,6 @@ class Outgoing:
         if self.components:
             body["components"] = list(self.components)
         return body
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def timestamp(when: datetime, style: str = "R") -> str:

@@ -100,10 +100,6 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def safe_cut(text: str, limit: int) -> int:
     """Where to cut mrkdwn at most `limit` characters in without splitting a `<…>` token or an
     `&…;` entity (half a token would show as broken markup)."""

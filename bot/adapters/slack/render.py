@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters import textsplit
-from bot.adapters.slack.mrkdwn import clip, clip_mrkdwn, safe_cut, to_mrkdwn, to_plain
+from bot.adapters.slack.mrkdwn import clip_mrkdwn, safe_cut, to_mrkdwn, to_plain
 from bot.core.messages import Button, Form, Message
+from bot.core.text import clip
 
 Block = dict[str, Any]
 

@@ -15,8 +15,6 @@ from bot.core.rounds import group, practice
 from bot.core.rounds.group import RoundState
 from bot.core.text import MAX_ANSWER_CHARS, user_text
 
-QUESTION_KINDS = ("qotd", "group", "panel")
-
 
 def _check_length(text: str) -> str:
     text = text.strip()
