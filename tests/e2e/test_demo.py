@@ -74,12 +74,16 @@ async def test_demo_weak_area_summary_matches_bobs_ratings(tmp_path: Path) -> No
     assert "Suggested next question" in summary
 
 
-def test_mockpanel_demo_command_runs_in_a_fresh_process(tmp_path: Path) -> None:
+def test_mockpanel_demo_command_runs_in_a_fresh_process_and_never_touches_mockpanel_db(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-    env["MOCKPANEL_DB"] = str(tmp_path / "env.db")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Leaderboard" in done.stdout and "Weak areas" in done.stdout
-    assert (tmp_path / "env.db").exists()
+    env["MOCKPANEL_DB"] = str(tmp_path / "community.db")
+    (tmp_path / "community.db").write_bytes(b"a real community's data")
+    for _ in range(2):  # a second run replaces the demo's own database
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Leaderboard" in done.stdout and "Weak areas" in done.stdout
+    assert (tmp_path / "community.db").read_bytes() == b"a real community's data"
+    assert (tmp_path / "mockpanel-demo.db").exists()
+    assert "mockpanel console --db mockpanel-demo.db" in done.stdout
