@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.durations import is_unit, parse_duration
 from bot.core.errors import UsageError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -63,12 +64,9 @@ def _date(token: str) -> date:
 
 
 def _duration(token: str) -> int:
-    m = re.fullmatch(r"([0-9]{1,4})([smh]?)", token.lower())
-    if not m:
-        raise ValueError("a duration is a number with s, m or h, for example 5m")
-    value = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "": 60}[m.group(2)]
+    value = parse_duration(token)
     if not 10 <= value <= 24 * 3600:
-        raise ValueError("a duration must be between 10s and 24h")
+        raise ValueError("a duration is between 10s and 24h")
     return value
 
 
@@ -382,7 +380,12 @@ def _parse_args(spec: CommandSpec, rest: str) -> dict[str, Any]:
             if i + 1 >= len(tokens):
                 raise UsageError(f"`{lowered}` needs a value. Usage: `{spec.usage}`")
             i += 1
-            values[lowered] = _convert(spec, keywords[lowered], tokens[i])
+            value = tokens[i]
+            # `answer 5 min`, `rate 1 m 30 s`: a duration may be written as separate words.
+            while keywords[lowered].parse is _duration and i + 1 < len(tokens) and _continues(value, tokens[i + 1]):
+                i += 1
+                value += tokens[i]
+            values[lowered] = _convert(spec, keywords[lowered], value)
         else:
             _fill_positional(spec, positionals, values, token)
         i += 1
@@ -390,6 +393,13 @@ def _parse_args(spec: CommandSpec, rest: str) -> dict[str, Any]:
         if arg.required and arg.name not in values:
             raise UsageError(f"Missing {arg.usage or arg.name}. Usage: `{spec.usage}`")
     return values
+
+
+def _continues(duration: str, word: str) -> bool:
+    """Whether `word` is the next piece of a duration written with spaces."""
+    if is_unit(word):
+        return duration[-1:].isdigit()
+    return re.fullmatch(r"\d+(\.\d+)?[a-z]+", word.lower()) is not None and not duration[-1:].isdigit()
 
 
 def _fill_positional(spec: CommandSpec, positionals: list[Arg], values: dict[str, Any], token: str) -> None:
@@ -414,7 +424,8 @@ def _convert(spec: CommandSpec, arg: Arg, token: str) -> Any:
     try:
         return arg.parse(token)
     except ValueError as exc:
-        raise UsageError(f"`{clip_word(token)}`: {exc}. Usage: `{spec.usage}`") from None
+        named = f"{arg.name} {clip_word(token)}" if arg.keyword else clip_word(token)
+        raise UsageError(f"`{named}`: {exc}. Usage: `{spec.usage}`") from None
 
 
 def help_text(topic: str = "") -> str:

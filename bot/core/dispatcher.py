@@ -45,6 +45,7 @@ class Dispatcher:
         self.clock = clock
         self.on_timer_set: Callable[[], None] = lambda: None
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.acknowledge_ratings = False  # an adapter where reactions can't be seen says so
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event exactly once; a replayed event id returns no replies."""
@@ -53,8 +54,8 @@ class Dispatcher:
             if isinstance(event, ReactionAdded | ReactionRemoved):
                 # Ratings never change a round's state, so they skip the channel lock, and
                 # claim their event id in the rating's own transaction.
-                await ratings.on_reaction(self.store, event, now)
-                return []
+                note = await ratings.on_reaction(self.store, event, now, self.acknowledge_ratings)
+                return [Message(text=note)] if note else []
             if not await self.store.claim_event(event.tenant, event.event_id, now):
                 return []
             async with self._lock(event):

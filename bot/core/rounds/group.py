@@ -11,16 +11,19 @@ Panel round: the same, but only the candidate answers and only panellists rate; 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.banks import Question
 from bot.core.clock import iso, parse_iso
+from bot.core.durations import spoken
 from bot.core.errors import NotAParticipant, RoundClosed, UsageError
 from bot.core.messages import Button, Effect, Message, Post, SetTimer
 from bot.core.ports import AnswerScore
-from bot.core.text import user_text
+from bot.core.rounds.ratings import rating_instruction
+from bot.core.text import plural, user_text
 
 REMIND_AT = 0.8  # remind those who have not answered when 80 % of the phase has passed
 
@@ -136,19 +139,15 @@ def open_lobby(state: RoundState, round_id: int, now: datetime) -> list[Effect]:
 
 
 def _describe(state: RoundState) -> str:
-    parts = [f"{state.per_candidate} question(s)"]
+    parts = [plural(state.per_candidate, "question")]
     if state.kind == "panel":
         parts[0] += " per candidate"
     if state.category:
         parts.append(f"category {state.category}")
     if state.difficulty:
         parts.append(f"difficulty {state.difficulty}")
-    parts.append(f"{_minutes(state.answer_seconds)} to answer, {_minutes(state.rate_seconds)} to rate")
+    parts.append(f"{spoken(state.answer_seconds)} to answer, {spoken(state.rate_seconds)} to rate")
     return ", ".join(parts) + "."
-
-
-def _minutes(seconds: int) -> str:
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def join(state: RoundState, user_id: str, name: str) -> str:
@@ -252,7 +251,11 @@ def reminder_message(state: RoundState) -> Message:
 
 
 def end_answer_phase(
-    state: RoundState, round_id: int, now: datetime, hidden: list[tuple[int, str, str]]
+    state: RoundState,
+    round_id: int,
+    now: datetime,
+    hidden: list[tuple[int, str, str]],
+    rating_emoji: Sequence[str] | None = None,
 ) -> list[Effect]:
     """Open rating. In blind mode, reveal the private answers (id, name, text) together."""
     state.phase = "rating"
@@ -275,7 +278,10 @@ def end_answer_phase(
             state.channel_id,
             Message(
                 title="Rating open",
-                text=f"{who}: rate each answer with 1️⃣ to 5️⃣ reactions (5 is best). You can't rate your own.",
+                text=(
+                    f"{who}: rate each answer by reacting with {rating_instruction(rating_emoji)}. "
+                    "You can't rate your own."
+                ),
                 countdown=ends,
                 buttons=buttons,
             ),

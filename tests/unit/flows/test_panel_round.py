@@ -42,8 +42,9 @@ async def test_only_panellists_ratings_count_and_candidate_gets_private_summary(
     summary = [n for n in h.outbox.notes if n.user_id == "dara"]
     assert len(summary) == 1 and summary[0].direct
     text = summary[0].message.text
-    assert "3.00 from 2 rating(s)" in text
-    assert "structure: 2.00" in text and "clarity: 4.00" in text
+    assert "3.00 from 2 ratings" in text
+    # Dimensions by their names in the bank, not their ids.
+    assert "Structure: 2.00 (1 rating)" in text and "Synthesis and communication: 4.00 (1 rating)" in text
     assert "Calm" in text and "Use numbers" in text
     assert h.outbox.titled("Final results")
 

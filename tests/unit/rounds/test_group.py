@@ -99,7 +99,7 @@ def test_open_lobby_posts_join_and_leave_and_sets_the_lobby_timer() -> None:
     assert post.message.title == "Group round: lobby open"
     assert post.message.buttons == (Button("Join", "join", "7", primary=True), Button("Leave", "leave", "7"))
     assert post.message.countdown == ends
-    assert "3 question(s), category behavioural, difficulty 2, 5 min to answer, 2 min to rate." in post.message.text
+    assert "3 questions, category behavioural, difficulty 2, 5 min to answer, 2 min to rate." in post.message.text
     assert timer == SetTimer("round:7:lobby", ends, "round", {"round": 7, "phase": "lobby", "index": -1}, "C1")
     assert state.phase == "lobby"
     assert state.phase_ends_at == iso(ends)
@@ -111,7 +111,7 @@ def test_open_lobby_blind_and_odd_durations() -> None:
     assert isinstance(post, Post)
     assert post.message.title == "Blind group round: lobby open"
     assert "answers stay private" in post.message.text
-    assert "90 s to answer" in post.message.text
+    assert "1 min 30 s to answer" in post.message.text
 
 
 @pytest.mark.parametrize(("rotate", "note"), [(False, False), (True, True)])
@@ -121,7 +121,7 @@ def test_open_lobby_for_a_panel_names_the_candidate(rotate: bool, note: bool) ->
     assert isinstance(post, Post)
     assert post.message.title == "Panel round: lobby open"
     assert post.message.text.startswith("Candidate: **Cara**")
-    assert "2 question(s) per candidate" in post.message.text
+    assert "2 questions per candidate" in post.message.text
     assert ("rotates" in post.message.text) is note
 
 
