@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.banks import Question
 from bot.core.errors import NotAParticipant, NotFound, RoundClosed, UsageError
 from bot.core.flows.context import Context
+from bot.core.members import resolve_member
 from bot.core.messages import CancelTimer, Form, FormInput, FormPart, Message, Notify, Post
 from bot.core.ports import AnswerScore, RatingChange, RoundRecord
 from bot.core.rounds import group
@@ -57,10 +58,14 @@ async def start(ctx: Context, kind: str, args: Mapping[str, Any]) -> None:
         rotate=bool(args.get("rotate")),
     )
     if kind == "panel":
-        candidate = args["candidate"]
-        names = await ctx.store.display_names(ctx.tenant, [candidate])
-        mentioned = getattr(ctx.event, "mentions", {}).get(candidate)
-        group.join(state, candidate, mentioned or names.get(candidate, candidate))
+        # A real member: a mention, or a name (any case) that means exactly one member.
+        mentions = getattr(ctx.event, "mentions", {})
+        known = {} if args["candidate"] in mentions else await ctx.store.members_named(ctx.tenant, args["candidate"])
+        try:
+            candidate, name = resolve_member(args["candidate"], mentions, known)
+        except UsageError as error:
+            raise UsageError(f"{error} The candidate comes first: /mock panel start @name [category] …") from None
+        group.join(state, candidate, name)
         state.candidates = [candidate]
     round_id = await ctx.store.create_round(ctx.tenant, ctx.channel_id, kind, state.to_dict(), ctx.now)
     ctx.effects += group.open_lobby(state, round_id, ctx.now)
