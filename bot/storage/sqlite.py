@@ -214,6 +214,9 @@ class SqliteStore:
     async def members_named(self, tenant: str, name: str) -> dict[str, str]:
         return await self._read(lambda db: community.members_named(db, tenant, name))
 
+    async def prior_mean(self, tenant: str) -> float:
+        return await self._read(lambda db: scores.prior_mean(db, tenant))
+
     # --- rounds and posts --------------------------------------------------------------------
 
     async def create_round(self, tenant: str, channel_id: str, kind: str, state: dict[str, Any], at: datetime) -> int:

@@ -151,7 +151,7 @@ async def on_close_timer(ctx: Context, payload: Mapping[str, Any]) -> None:
         return
     await ctx.store.save_round(record.id, "closed", record.state)
     results = await ctx.store.answer_scores(record.id, 0)
-    summary = results_message("Question of the day: closed", results)
+    summary = results_message("Question of the day: closed", results, await ctx.store.prior_mean(ctx.tenant))
     ctx.effects.append(
         Post(
             record.channel_id,

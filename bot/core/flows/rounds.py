@@ -140,9 +140,10 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
         next_question = None
         if following < len(state.question_ids):
             next_question = (await ctx.library()).questions.get(state.question_ids[following])
-        ctx.effects += group.end_rating_phase(state, record.id, ctx.now, results, next_question)
+        prior = await ctx.store.prior_mean(ctx.tenant)
+        ctx.effects += group.end_rating_phase(state, record.id, ctx.now, results, next_question, prior)
         if state.phase == "closed":
-            ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
+            ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id), prior))
     await save(ctx, record.id, state)
 
 
@@ -155,11 +156,12 @@ async def finish(ctx: Context, record: RoundRecord, state: RoundState) -> None:
     for what in ("lobby", "remind", "answer", "rate"):
         ctx.effects.append(CancelTimer(group.timer_key(record.id, what)))
     if was_running:
-        ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
+        totals = await ctx.store.answer_scores(record.id)
+        ctx.effects.append(_final_post(state, totals, await ctx.store.prior_mean(ctx.tenant)))
 
 
-def _final_post(state: RoundState, totals: list[AnswerScore]) -> Post:
-    return Post(state.channel_id, group.final_message(state, totals))
+def _final_post(state: RoundState, totals: list[AnswerScore], prior: float) -> Post:
+    return Post(state.channel_id, group.final_message(state, totals, prior))
 
 
 async def _questions(ctx: Context, round_id: int, state: RoundState) -> list[Question]:

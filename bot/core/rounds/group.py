@@ -23,8 +23,13 @@ from bot.core.errors import NotAParticipant, RoundClosed, UsageError
 from bot.core.messages import Button, Effect, Message, Post, SetTimer
 from bot.core.ports import AnswerScore
 from bot.core.rounds.ratings import rating_instruction
+from bot.core.scoring import DEFAULT_PRIOR_MEAN, shrunk_mean
 from bot.core.text import plural, user_text
 
+RANKING_NOTE = (
+    "Ranked as on the leaderboard: each mean is pulled toward the community's by 5 ratings' "
+    "worth, so many good ratings beat one lucky one."
+)
 REMIND_AT = 0.8  # remind those who have not answered when 80 % of the phase has passed
 
 
@@ -230,8 +235,9 @@ def answered(state: RoundState, user_id: str) -> bool:
     return all(u in state.answered for u in state.expected_answerers())
 
 
-def check_can_answer(state: RoundState, user_id: str, name: str) -> None:
-    """Raise why this user may not answer now. In a group round a newcomer joins by answering."""
+def check_can_answer(state: RoundState, user_id: str, name: str) -> bool:
+    """Raise why this user may not answer now. In a group round a newcomer joins by
+    answering (late joining, as the README says): returns whether they just joined."""
     if state.phase != "answering":
         raise RoundClosed("The answer phase for this question is over.")
     if state.kind == "panel" and user_id != state.candidate:
@@ -239,6 +245,8 @@ def check_can_answer(state: RoundState, user_id: str, name: str) -> None:
     if state.kind == "group" and user_id not in state.participants:
         state.participants.append(user_id)
         state.names[user_id] = name
+        return True
+    return False
 
 
 def reminders(state: RoundState) -> list[str]:
@@ -298,11 +306,12 @@ def end_rating_phase(
     now: datetime,
     results: list[AnswerScore],
     next_question: Question | None,
+    prior: float = DEFAULT_PRIOR_MEAN,
 ) -> list[Effect]:
     effects: list[Effect] = [
         Post(
             state.channel_id,
-            results_message(f"Results for question {state.index + 1}", results),
+            results_message(f"Results for question {state.index + 1}", results, prior),
             thread_ref=ref_question(round_id, state.index),
         )
     ]
@@ -313,20 +322,26 @@ def end_rating_phase(
     return effects
 
 
-def results_message(title: str, results: list[AnswerScore]) -> Message:
+def results_message(title: str, results: list[AnswerScore], prior: float = DEFAULT_PRIOR_MEAN) -> Message:
+    """Ranked like the leaderboard: by the mean shrunk toward the community's mean `prior`,
+    so 4.00 from one rating does not beat 3.80 from five."""
     if not results:
         return Message(title=title, text="No answers.")
-    ranked = sorted(results, key=lambda r: (-r.mean, -r.n, r.display_name))
+
+    def shrunk(r: AnswerScore) -> float:
+        return shrunk_mean(r.total, r.n, prior) if r.n else 0.0
+
+    ranked = sorted(results, key=lambda r: (-shrunk(r), -r.n, r.display_name))
     lines = [
         f"{i}. **{user_text(r.display_name, 80)}**: "
-        + (f"{r.mean:.2f} from {r.n} rating{'s' if r.n != 1 else ''}" if r.n else "no ratings")
+        + (f"{shrunk(r):.2f} (mean {r.mean:.2f} from {plural(r.n, 'rating')})" if r.n else "no ratings")
         for i, r in enumerate(ranked, 1)
     ]
-    return Message(title=title, text="\n".join(lines))
+    return Message(title=title, text="\n".join(lines), footer=RANKING_NOTE if any(r.n for r in results) else None)
 
 
-def final_message(state: RoundState, totals: list[AnswerScore]) -> Message:
-    """Totals per person over the whole round: mean of all ratings their answers got."""
+def final_message(state: RoundState, totals: list[AnswerScore], prior: float = DEFAULT_PRIOR_MEAN) -> Message:
+    """Totals per person over the whole round: all the ratings their answers got."""
     by_user: dict[str, list[AnswerScore]] = {}
     for score in totals:
         by_user.setdefault(score.user_id, []).append(score)
@@ -334,11 +349,12 @@ def final_message(state: RoundState, totals: list[AnswerScore]) -> Message:
         AnswerScore(0, user, rows[0].display_name, sum(r.n for r in rows), sum(r.total for r in rows))
         for user, rows in by_user.items()
     ]
-    message = results_message("Final results", merged)
+    message = results_message("Final results", merged, prior)
+    footer = "Points are on the leaderboard: /mock leaderboard. Your weak areas: /mock me"
     return Message(
         title=message.title,
         text=message.text,
-        footer="Points are on the leaderboard: /mock leaderboard. Your weak areas: /mock me",
+        footer=f"{message.footer}\n{footer}" if message.footer else footer,
     )
 
 

@@ -13,6 +13,7 @@ from bot.core.messages import Button, Effect, Message, Post, SetTimer
 from bot.core.ports import AnswerScore
 from bot.core.rounds import group
 from bot.core.rounds.group import RoundState
+from bot.core.scoring import shrunk_mean
 from bot.core.text import ZWSP
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -435,7 +436,10 @@ def test_end_rating_phase_moves_to_the_next_question() -> None:
     assert isinstance(summary, Post)
     assert summary.thread_ref == "r7:q0"
     assert summary.message.title == "Results for question 1"
-    assert summary.message.text == "1. **Bob**: 5.00 from 1 rating\n2. **Ann**: 3.50 from 2 ratings"
+    assert (
+        summary.message.text
+        == "1. **Bob**: 3.33 (mean 5.00 from 1 rating)\n2. **Ann**: 3.14 (mean 3.50 from 2 ratings)"
+    )
     assert state.index == 1
     assert state.phase == "answering"
     assert [p.ref for p in posts(effects)] == [None, "r7:q1"]
@@ -457,17 +461,29 @@ def test_end_rating_phase_closes_after_the_last_question(has_next: bool) -> None
 def test_results_message_ranking() -> None:
     results = [
         AnswerScore(1, "a", "Zoe", 2, 8),  # 4.00 from 2
-        AnswerScore(2, "b", "Amy", 4, 16),  # 4.00 from 4: more ratings first
+        AnswerScore(2, "b", "Amy", 4, 16),  # 4.00 from 4: more ratings, shrunk less
         AnswerScore(3, "c", "Ben", 2, 8),  # 4.00 from 2: by name
         AnswerScore(4, "d", "@everyone", 0, 0),
     ]
-    text = group.results_message("T", results).text
-    assert text.splitlines() == [
-        "1. **Amy**: 4.00 from 4 ratings",
-        "2. **Ben**: 4.00 from 2 ratings",
-        "3. **Zoe**: 4.00 from 2 ratings",
+    message = group.results_message("T", results)
+    assert message.text.splitlines() == [
+        "1. **Amy**: 3.44 (mean 4.00 from 4 ratings)",
+        "2. **Ben**: 3.29 (mean 4.00 from 2 ratings)",
+        "3. **Zoe**: 3.29 (mean 4.00 from 2 ratings)",
         f"4. **@{ZWSP}everyone**: no ratings",
     ]
+    assert message.footer == group.RANKING_NOTE
+
+
+def test_results_rank_by_the_boards_shrunk_score_not_the_raw_mean() -> None:
+    """4.00 from one rating must not beat 3.80 from five: the board shrinks toward the mean."""
+    results = [AnswerScore(1, "a", "Lucky", 1, 4), AnswerScore(2, "b", "Steady", 5, 19)]
+    lines = group.results_message("T", results, prior=3.0).text.splitlines()
+    assert lines == ["1. **Steady**: 3.40 (mean 3.80 from 5 ratings)", "2. **Lucky**: 3.17 (mean 4.00 from 1 rating)"]
+    assert shrunk_mean(19, 5, 3.0) == pytest.approx(3.40)
+    # The community's mean is the prior, as on the board: at 4.5 the single rating is pulled up more.
+    high = group.results_message("T", results, prior=4.5).text.splitlines()
+    assert high == ["1. **Lucky**: 4.42 (mean 4.00 from 1 rating)", "2. **Steady**: 4.15 (mean 3.80 from 5 ratings)"]
 
 
 def test_final_message_aggregates_by_user() -> None:
@@ -480,7 +496,7 @@ def test_final_message_aggregates_by_user() -> None:
     ]
     message = group.final_message(state, totals)
     assert message.title == "Final results"
-    assert message.text == "1. **Bob**: 4.00 from 3 ratings\n2. **Ann**: 3.33 from 3 ratings"
+    assert message.text == "1. **Bob**: 3.38 (mean 4.00 from 3 ratings)\n2. **Ann**: 3.12 (mean 3.33 from 3 ratings)"
     assert message.footer and "/mock leaderboard" in message.footer
     assert group.final_message(state, []).text == "No answers."
 
