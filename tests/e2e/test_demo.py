@@ -87,3 +87,19 @@ def test_mockpanel_demo_command_runs_in_a_fresh_process_and_never_touches_mockpa
     assert (tmp_path / "community.db").read_bytes() == b"a real community's data"
     assert (tmp_path / "mockpanel-demo.db").exists()
     assert "mockpanel console --db mockpanel-demo.db" in done.stdout
+
+
+async def test_every_simulated_move_in_the_demo_prints_what_it_did(tmp_path: Path) -> None:
+    printed: list[str] = []
+    await run_demo(str(tmp_path / "demo.db"), printed.append)
+    lines = "\n".join(printed).splitlines()
+    moves = [i for i, line in enumerate(lines) if re.match(r"^\w+> ", line)]
+    assert len(moves) > 50
+    for i in moves:
+        who = lines[i].split(">", 1)[0]
+        following = next((line for line in lines[i + 1 :] if line.strip()), "")
+        assert not re.match(r"^\w+> ", following), f"nothing printed after {lines[i]!r}"
+        if lines[i].startswith(f"{who}> !react"):
+            assert following.startswith(f"({who} reacts ")
+    acknowledged = [line for line in lines if re.match(r"^\(only \w+ sees this\) Rated \w+'s answer [1-5]\.$", line)]
+    assert len(acknowledged) == 27  # every rating in the script, but the self-rating

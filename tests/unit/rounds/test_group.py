@@ -374,6 +374,17 @@ def test_end_answer_phase_in_a_panel_offers_rubric_feedback() -> None:
     assert rating.message.buttons == (Button("Rubric feedback", "feedback", "7"),)
 
 
+def test_rating_instructions_show_the_communitys_emoji() -> None:
+    state = make(("ann", "bob"))
+    started(state)
+    default = posts(group.end_answer_phase(state, RID, NOW, []))[0].message.text
+    assert "reacting with 1️⃣ to 5️⃣ (5 is best)" in default
+    other = make(("ann", "bob"))
+    started(other)
+    custom = posts(group.end_answer_phase(other, RID, NOW, [], ["👎", "😐", "🙂", "😀", "🤩"]))[0].message.text
+    assert "reacting with 👎 😐 🙂 😀 🤩 (worst to best)" in custom and "1️⃣" not in custom
+
+
 def test_allowed_raters() -> None:
     state = make(("ann", "bob"))
     assert state.allowed_raters() == ["ann", "bob"]
