@@ -51,9 +51,13 @@ Posts are numbered [m1], [m2], …; use those numbers below.
   !wait 2m             move time on (90s, 1m30s, 5 min…): phases end, timers fire
   !help, !quit
 
-A group round in six lines: /mock group start answer 2m rate 1m lobby 1m, then !as Alice and
-/mock join (the same for Bob), !wait 1m to start question 1, each of them types an answer,
-then !as Bob and !react N 4 on Alice's answer, and !wait 1m for the results."""
+A group round, step by step (the README shows it in full):
+  1. /mock group start questions 1 lobby 1m     (as the organiser)
+  2. !as Alice, /mock join; !as Bob, /mock join
+  3. !wait 1m                                   (the lobby closes, question 1 is posted)
+  4. as Alice and as Bob: type an answer        (rating opens once everyone has answered)
+  5. !react N 4 on the other's answer, as each of them
+  6. !wait 3m                                   (rating closes: the results)"""
 
 
 @dataclass
@@ -87,7 +91,7 @@ class ConsoleOutbox:
         self.write(f"\n(private to {user_id}) {render_message(message, self.clock.now())}")
 
     def short(self, message_id: str) -> str:
-        return next((p.short for p in self.posts if p.message_id == message_id), message_id)
+        return next((p.short for p in self.posts if p.message_id == message_id), "of an earlier session")
 
     def find(self, number: str) -> ConsolePost | None:
         return next((p for p in self.posts if p.short == f"m{number}"), None)
@@ -136,7 +140,8 @@ class ConsoleSession:
         return replies
 
     def _say(self, text: str) -> None:
-        self.outbox.write(f"(only {self.user.display_name} sees this) {text}")
+        who = "you see" if self.user.display_name.lower() == "you" else f"{self.user.display_name} sees"
+        self.outbox.write(f"(only {who} this) {text}")
 
     async def _show(self, reply: Reply, event: Event) -> None:
         now = self.clock.now()

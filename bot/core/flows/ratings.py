@@ -33,15 +33,15 @@ async def on_reaction(
     if event.user.is_bot:
         return None
     config, answer, round_ = await store.rating_target(event.tenant, event.message_id)
-    if answer is None or answer.hidden or round_ is None:
-        return None  # a reaction on something that is not an answer
+    if answer is None or answer.hidden or round_ is None:  # a reaction on something that is not an answer
+        return "That message is not an answer, so the reaction rates nothing." if acknowledge else None
     score = score_for(event.emoji, emoji_scores(config.get("rating_emoji")))
     rater = event.user
     is_open, allowed = rating_window(round_, answer, now)
     if score is None:
         if isinstance(event, ReactionAdded) and is_open and rater.user_id != answer.user_id:
             await _hint_rating_emoji(store, event, config.get("rating_emoji"), now)
-        return None
+        return f"{event.emoji} is not a rating emoji here, so it rates nothing." if acknowledge else None
     if isinstance(event, ReactionAdded):
         try:
             check_rating(rater=rater, author_id=answer.user_id, open_for_rating=is_open, allowed_raters=allowed)

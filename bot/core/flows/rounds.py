@@ -30,6 +30,8 @@ async def load(ctx: Context, round_id: str | int | None = None) -> tuple[RoundRe
             record = None
     else:
         record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, ROUND_KINDS)
+    if record is None and round_id not in (None, ""):
+        raise NotFound("That button belongs to no group or panel round here.")
     if record is None:
         raise NotFound("There is no round running here. An organiser can start one with /mock group start.")
     return record, RoundState.from_dict(record.state)

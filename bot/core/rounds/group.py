@@ -27,8 +27,7 @@ from bot.core.scoring import DEFAULT_PRIOR_MEAN, shrunk_mean
 from bot.core.text import plural, user_text
 
 RANKING_NOTE = (
-    "Ranked as on the leaderboard: each mean is pulled toward the community's by 5 ratings' "
-    "worth, so many good ratings beat one lucky one."
+    "Ranked as on the leaderboard: each mean is pulled toward the community's, so many good ratings beat one lucky one."
 )
 REMIND_AT = 0.8  # remind those who have not answered when 80 % of the phase has passed
 

@@ -180,9 +180,14 @@ async def test_rubric_feedback_asks_each_dimension_with_its_levels(
 
 async def test_ratings_and_removals_are_acknowledged(console: tuple[ConsoleSession, list[str], Runtime]) -> None:
     session, printed, _ = console
-    for line in ("/mock qotd post", "!as Alice", "An answer", "!as Bob", "!react 2 4", "!unreact 2 4"):
+    for line in ("/mock qotd post", "!as Alice", "An answer", "!as Bob", "!react 2 4", "!unreact 2 4", "!react 1 4"):
         await session.line(line)
+    await session.line("!react 2 👍")
+    await session.line("!react 2 🎉")
     out = "\n".join(printed)
+    assert "(only Bob sees this) That message is not an answer, so the reaction rates nothing." in out
+    assert "👍 is not a rating here, so it was not counted" in out  # the first time: how to rate
+    assert "🎉 is not a rating emoji here, so it rates nothing." in out
     assert "(Bob reacts 4️⃣ on m2)" in out
     assert "(only Bob sees this) Rated Alice's answer 4." in out
     assert "(only Bob sees this) Removed your rating of Alice's answer." in out
