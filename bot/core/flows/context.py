@@ -1,5 +1,6 @@
-"""What a flow needs to handle one event: the store, the banks, the time, and somewhere to
-put its replies and effects. The dispatcher builds one per event and carries out the rest."""
+"""What a flow needs to handle one event: the store (the event's own transaction), the banks,
+the time, and somewhere to put its replies and effects. The dispatcher builds one per event and
+commits the effects with everything else the event changed."""
 
 from __future__ import annotations
 
@@ -33,12 +34,14 @@ class Libraries:
         self._store = store
         self._cache: dict[str, tuple[Library, set[str]]] = {}
 
-    async def get(self, tenant: str) -> tuple[Library, set[str]]:
+    async def get(self, tenant: str, store: Store | None = None) -> tuple[Library, set[str]]:
+        """`store`: read through this one (an event's transaction) instead of our own."""
         if tenant not in self._cache:
+            source = store or self._store
             library = self.shipped
-            for bank_id, text in await self._store.community_banks(tenant):
+            for bank_id, text in await source.community_banks(tenant):
                 library = library.merged(load_text(text, f"community bank {bank_id}", base=self.shipped))
-            self._cache[tenant] = (library, await self._store.disabled_questions(tenant))
+            self._cache[tenant] = (library, await source.disabled_questions(tenant))
         return self._cache[tenant]
 
     def forget(self, tenant: str) -> None:
@@ -80,7 +83,7 @@ class Context:
             raise NotAnOrganiser(what)
 
     async def library(self) -> Library:
-        return (await self.libraries.get(self.tenant))[0]
+        return (await self.libraries.get(self.tenant, self.store))[0]
 
     async def disabled(self) -> set[str]:
-        return (await self.libraries.get(self.tenant))[1]
+        return (await self.libraries.get(self.tenant, self.store))[1]
