@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -120,7 +121,7 @@ async def _console(settings: Settings, user: str) -> None:
     clock = OffsetClock()
     outbox = ConsoleOutbox(clock)
     runtime = await build(settings, outbox, clock)
-    ticker = asyncio.create_task(runtime.scheduler.run())
+    ticker = asyncio.create_task(runtime.background())
     session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=(user,))
     session.on_wait = runtime.scheduler.run_due
     print(HELP)
@@ -155,9 +156,32 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         servers.append(module.serve)
     routing = RoutingOutbox()
     runtime = await build(settings, routing, SystemClock())
+    tasks = [asyncio.create_task(runtime.background())]
+    tasks += [asyncio.create_task(serve(runtime, routing, settings, args)) for serve in servers]
+    stopped = asyncio.Event()
+
+    def stop() -> None:
+        # Stop taking events; each adapter's own clean-up lets in-flight work finish (what
+        # Slack was told it received is in the inbox either way), then the store closes.
+        stopped.set()
+        for task in tasks:
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop)
     try:
-        await asyncio.gather(runtime.scheduler.run(), *(serve(runtime, routing, settings, args) for serve in servers))
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        failed = [t for t in done if not t.cancelled() and t.exception() is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)  # every clean-up runs to its end, not just the first
+        if failed and not stopped.is_set():
+            raise failed[0].exception()  # type: ignore[misc]
+        logging.getLogger("mockpanel").info("stopped; work in flight was finished")
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
         await runtime.close()
 
 

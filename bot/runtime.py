@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class Runtime:
     dispatcher: Dispatcher
     scheduler: Scheduler
     library: Library
+
+    async def background(self) -> None:
+        """The loops every running bot needs: timers, and delivery of what is left in the
+        outbox (retries, and rows a stopped process did not get to)."""
+        await asyncio.gather(self.scheduler.run(), self.dispatcher.delivery.run())
 
     async def close(self) -> None:
         await self.store.close()
