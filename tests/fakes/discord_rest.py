@@ -105,8 +105,15 @@ async def post_message(
         return error(
             400, 50006 if problems == ["Cannot send an empty message"] else 50035, "Invalid Form Body", problems
         )
+    nonce_key = (channel_id, author["id"], str(body["nonce"])) if body.get("nonce") is not None else None
+    if nonce_key is not None and body.get("enforce_nonce"):
+        earlier = fake.sent_nonces.get(nonce_key)
+        if earlier is not None and time.monotonic() - earlier[1] < fake.nonce_window:
+            return fake.messages[earlier[0]]  # the first message again, nothing new posted
     body = {**body, "attachments": [fake.host_file(name, content) for name, content in files]}
     message = model.message(channel, channel_id, author, body, kind=kind, flags=flags)
+    if nonce_key is not None:
+        fake.sent_nonces[nonce_key] = (message["id"], time.monotonic())
     message["pings"] = sorted(model.pings(message["content"], body.get("allowed_mentions")))
     fake.messages[message["id"]] = message
     if channel["type"] in (10, 11, 12):

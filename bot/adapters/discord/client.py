@@ -29,6 +29,7 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event, MessagePosted
 from bot.core.flows.context import Public, Reply
 from bot.core.messages import Message
+from bot.core.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,13 @@ def intents(message_content: bool) -> discord.Intents:
     return wanted
 
 
+def channel_pacer() -> Pacer:
+    """Discord lets a bot post five messages per five seconds in a channel."""
+    return Pacer(rate=1.0, burst=5)
+
+
 class MockpanelClient(discord.Client):
-    def __init__(self, dispatcher: Dispatcher, settings: DiscordSettings) -> None:
+    def __init__(self, dispatcher: Dispatcher, settings: DiscordSettings, pacer: Pacer | None = None) -> None:
         super().__init__(
             intents=intents(settings.message_content == "on"),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -64,6 +70,10 @@ class MockpanelClient(discord.Client):
         self.dispatcher = dispatcher
         self.settings = settings
         self.outbox = DiscordOutbox(self)
+        # Delivery paces posts per channel before they reach discord.py, so a burst of rows
+        # (a results post, then the next question) waits its turn instead of collecting 429s.
+        self.pacer = pacer if pacer is not None else channel_pacer()
+        dispatcher.delivery.pacers["discord"] = self.pacer
         self.interactions = InteractionHandler(self, dispatcher, self.outbox, self.guild_info, settings.ack_deadline)
         self.errors: deque[BaseException] = deque(maxlen=100)  # the latest, for health checks and tests
         self.work = Work(on_error=self.errors.append)
