@@ -194,6 +194,15 @@ def pings(content: str, allowed: dict[str, Any] | None) -> set[str]:
     return found
 
 
+def as_seen_without_content(data: dict[str, Any], bot_id: str) -> dict[str, Any]:
+    """Without the message-content intent, Discord blanks what other people wrote (on the
+    gateway and over REST), unless the bot is mentioned."""
+    author = (data.get("author") or {}).get("id")
+    if author == bot_id or f"<@{bot_id}>" in (data.get("content") or ""):
+        return data
+    return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+
+
 def text_of(data: dict[str, Any]) -> str:
     """Everything a person reads in a message: content, embed titles, text, fields, footers."""
     parts = [data.get("content") or ""]
