@@ -46,4 +46,9 @@ class AnswerTooLong(MockpanelError):
 
 
 class BankError(MockpanelError):
-    """A question bank failed validation. The message names file, line and field."""
+    """A question bank failed validation. Each problem names file, line and field; the message
+    lists them one a line."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
