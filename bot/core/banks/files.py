@@ -76,8 +76,6 @@ def dump_library(library: Library, bank_id: str) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-
-
 def _question_data(q: Question) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": q.id, "text": q.text, "category": q.category, "difficulty": q.difficulty, "modes": list(q.modes),

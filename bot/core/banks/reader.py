@@ -15,7 +15,7 @@ import yaml
 from bot.core.errors import BankError
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVER = yaml.resolver.Resolver()
+_RESOLVER: Any = yaml.resolver.Resolver()  # untyped in types-PyYAML
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
@@ -49,7 +49,7 @@ def _invalid(source: str, event: Any, problem: str) -> BankError:
 class _Open:
     """A mapping or sequence being filled, and (for a mapping) the key waiting for its value."""
 
-    __slots__ = ("value", "path", "key", "has_key")
+    __slots__ = ("has_key", "key", "path", "value")
 
     def __init__(self, value: dict[Any, Any] | list[Any], path: Path) -> None:
         self.value = value

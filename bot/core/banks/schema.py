@@ -11,7 +11,17 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.banks.model import DEFAULT_LOCALE, DIMENSIONS, LOCALES, MODES, BankInfo, Category, Library, Question, RubricDimension
+from bot.core.banks.model import (
+    DEFAULT_LOCALE,
+    DIMENSIONS,
+    LOCALES,
+    MODES,
+    BankInfo,
+    Category,
+    Library,
+    Question,
+    RubricDimension,
+)
 from bot.core.banks.reader import Path, dotted, read_yaml
 from bot.core.errors import BankError
 
