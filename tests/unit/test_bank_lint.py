@@ -17,7 +17,7 @@ from bot.core.banks import Library, Question
 ALLOW_TAG = "unlawful-question"
 TERMS = [
     r"age", r"aged", r"how old", r"younger", r"older than", r"overqualified", r"retire\w*", r"graduation year",
-    r"year you graduated", r"health(?! insurance)", r"medical", r"disabilit\w*", r"disabled", r"illness",
+    r"year you graduated", r"health(?! insurance)", r"medical(?! insurance)", r"disabilit\w*", r"disabled", r"illness",
     r"pregnan\w*",
     r"maternity", r"paternity", r"children", r"kids", r"family plans", r"start(ing)? a family", r"childcare",
     r"married", r"marital", r"spouse", r"husband", r"wife", r"partner's", r"religio\w*", r"church", r"mosque",
@@ -37,7 +37,9 @@ PERSONAL = re.compile(
 _PATTERN = re.compile(r"\b(" + "|".join(TERMS) + r")\b", re.IGNORECASE)
 
 # (question id, the word): reviewed innocent uses, each with why it is fine.
-REVIEWED: dict[tuple[str, str], str] = {}
+REVIEWED: dict[tuple[str, str], str] = {
+    ("sd-028", "partner's"): "a business partner's availability feed in a booking system",
+}
 
 
 def hits(question: Question) -> list[tuple[str, str]]:

@@ -15,10 +15,13 @@ MIN_EASY_SHARE = 0.30
 MIN_TWO_FOLLOW_UPS_SHARE = 0.90
 THREE_FOLLOW_UPS = ("case", "system_design")
 MAX_OPENING_SHARE = 0.40
-# "in 90 seconds", "a two-minute pitch"; not "a second story" or "one second before midnight".
+# The time an ANSWER takes ("finishes in about 90 seconds", "a two-minute pitch"); not the
+# numbers of a case ("25 minutes of charging per car", "5 million votes over ten minutes").
+_COUNT = r"(\d+|a|one|two|three|four|five|six|ten|fifteen|twenty|thirty|sixty|ninety|few)"
 TIMED = re.compile(
-    r"\b\d+[- ]?(seconds?|secs?)\b|\bseconds\b|\bminutes\b"
-    r"|\b(\d+|a|one|two|three|four|five|six|ten|fifteen|twenty|thirty|few)[- ](minutes?|mins?)\b",
+    rf"\b(in|within|under|to|for|about|around|than)\s+(about\s+|around\s+|roughly\s+|the\s+(first\s+)?)?{_COUNT}"
+    r"[- ](seconds?|secs?|minutes?|mins?)\b"
+    r"|\b(second|minute)s?\s+(pitch|answer|summary|version|introduction|intro|story|overview)\b",
     re.IGNORECASE,
 )
 CURRENCY_SYMBOL = re.compile(r"[£$€¥]")
@@ -139,3 +142,12 @@ def test_rubric_dimensions_use_the_vocabulary(library: Library) -> None:
     ):
         assert category in library.categories, category
         assert needed <= {d.id for d in library.categories[category].rubric}, category
+
+
+def test_the_timing_check_tells_answer_time_from_case_numbers() -> None:
+    for timed in ("Finishes in about 90 seconds.", "Stays within the two minutes.", "Give a 60-second pitch.",
+                  "Put your strongest fact in the first ten seconds.", "Keep each version to about thirty seconds."):  # fmt: skip
+        assert TIMED.search(timed), timed
+    for data in ("Such as 25 minutes of plug-in time per car.", "5 million votes over ten minutes.",
+                 "People served per 15-minute slot.", "Say what 'within seconds' means as a number."):  # fmt: skip
+        assert not TIMED.search(data), data
