@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from bot.core.errors import BankError
+from bot.core.errors import BankError, NotFound
 
 MODES = ("qotd", "group", "panel", "practice")
 LOCALES = ("en-GB", "en-US")
@@ -120,6 +120,12 @@ class Library:
         n = int(number)
         text = f"{main.text}\n\nStage {n} of {len(main.stages)}: {main.stages[n - 1]}"
         return replace(main, id=question_id, text=text, stages=())
+
+    def require_question(self, question_id: str) -> Question:
+        found = self.question(question_id)
+        if found is None:
+            raise NotFound(f"The question `{question_id}` is no longer in the banks.")
+        return found
 
     def stage_items(self, question: Question) -> list[Question]:
         """The items a panel round asks for this question: its stages in order, or itself."""
