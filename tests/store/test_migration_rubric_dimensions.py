@@ -76,5 +76,7 @@ async def test_ratings_move_to_the_v2_ids_and_weak_areas_are_rebuilt(tmp_path: P
         with sqlite3.connect(old_path) as db:
             areas = {r[0] for r in db.execute("SELECT area FROM skills WHERE user_id = ? AND n > 0", (user,))}
         assert all(not a.startswith("dimension:") or a.split(":")[1] in {n for _, _, n in CASES} for a in areas)
-    composure = _rows(old_path, f"SELECT n, total FROM skills WHERE tenant = '{TENANT}' AND area = 'dimension:composure'")
+    composure = _rows(
+        old_path, f"SELECT n, total FROM skills WHERE tenant = '{TENANT}' AND area = 'dimension:composure'"
+    )
     assert composure == [(2, 2 + 0 + 5)]
