@@ -110,7 +110,9 @@ def test_every_mode_has_questions_in_every_category(library: Library) -> None:
         if not any(mode in q.modes for q in questions)
     }
     assert missing == set()
-    assert sum("qotd" in q.modes for q in library.questions.values()) >= 782  # three years of weekdays: tests/unit/flows/test_qotd_pool.py
+    assert (
+        sum("qotd" in q.modes for q in library.questions.values()) >= 782
+    )  # three years of weekdays: tests/unit/flows/test_qotd_pool.py
 
 
 def test_openings_vary(library: Library) -> None:
