@@ -212,7 +212,7 @@ def _bank(args: argparse.Namespace, settings: Settings) -> int:
         except BankError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
-            print(f"mockpanel: {len(error.problems)} problem(s) found; nothing was loaded", file=sys.stderr)
+            print(f"mockpanel: {error.total} problem(s) found; nothing was loaded", file=sys.stderr)
             return 2
         print(f"ok: {len(library.questions)} questions in {len(library.categories)} categories")
         return 0

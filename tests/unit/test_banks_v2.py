@@ -121,9 +121,11 @@ def test_the_number_of_problems_reported_is_limited() -> None:
         f' follow_ups: ["f"], signals: ["s"], tips: ["t"]}}\n'
         for i in range(MAX_PROBLEMS + 7)
     )
-    found = problems_of(many)
-    assert len(found) == MAX_PROBLEMS + 1
-    assert found[-1] == "... and 7 more problems"
+    with pytest.raises(BankError) as caught:
+        load_text(many, SOURCE)
+    assert len(caught.value.problems) == MAX_PROBLEMS + 1
+    assert caught.value.problems[-1] == "... and 7 more problems"
+    assert caught.value.total == MAX_PROBLEMS + 7
 
 
 def test_a_dimension_id_with_two_names_names_both_places() -> None:

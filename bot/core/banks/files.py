@@ -40,7 +40,7 @@ def load_paths(paths: Iterable[Path]) -> Library:
     try:
         library = build_library(documents)
     except BankError as error:
-        raise BankError(*missing, *error.problems) from None
+        raise BankError(*missing, *error.problems, total=len(missing) + error.total) from None
     if missing:
         raise BankError(*missing)
     return library

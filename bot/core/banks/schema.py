@@ -55,7 +55,7 @@ class Problems:
     def raise_any(self) -> None:
         if self.found:
             tail = [f"... and {self.more} more problems"] if self.more else []
-            raise BankError(*self.found, *tail)
+            raise BankError(*self.found, *tail, total=len(self.found) + self.more)
 
 
 class _Doc:
