@@ -154,3 +154,21 @@ def test_the_timing_check_tells_answer_time_from_case_numbers() -> None:
                  "People served per 15-minute slot.", "Say what 'within seconds' means as a number.",
                  "Asks for a second view.", "Back within a minute of the alarm."):  # fmt: skip
         assert not TIMED.search(data), data
+
+
+# A follow-up that changes the problem: a new constraint ("Now assume ...", "What if ...") or new
+# data (a number the question did not give).
+NEW_DATA_OR_CONSTRAINT = re.compile(
+    r"\d|\b(now|assume|assuming|suppose|what if|if the|if a|if you|if it|turns out|instead|only|half|halved|double|"
+    r"doubles|twice|ten times|drops?|falls?|rises?|cut|budget|limit|deadline|fails?|outage|discover|tells you)\b",
+    re.IGNORECASE,
+)
+
+
+def test_every_case_and_design_question_has_a_follow_up_that_changes_the_problem(library: Library) -> None:
+    missing = [
+        q.id
+        for q in library.questions.values()
+        if q.category in THREE_FOLLOW_UPS and not any(NEW_DATA_OR_CONSTRAINT.search(f) for f in q.follow_ups)
+    ]
+    assert missing == [], f"no follow-up reveals new data or a new constraint: {missing}"
