@@ -160,7 +160,8 @@ def test_the_timing_check_tells_answer_time_from_case_numbers() -> None:
 # data (a number the question did not give).
 NEW_DATA_OR_CONSTRAINT = re.compile(
     r"\d|\b(now|assume|assuming|suppose|what if|if the|if a|if you|if it|turns out|instead|only|half|halved|double|"
-    r"doubles|twice|ten times|drops?|falls?|rises?|cut|budget|limit|deadline|fails?|outage|discover|tells you)\b",
+    r"doubles|twice|ten times|drops?|falls?|rises?|cut|budget|limit|deadline|fails?|outage|discover|tells you|shows?|"
+    r"without|does not require|cannot|can't|not allowed)\b",
     re.IGNORECASE,
 )
 
