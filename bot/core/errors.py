@@ -53,3 +53,16 @@ class BankError(MockpanelError):
         super().__init__("\n".join(problems))
         self.problems = problems
         self.total = len(problems) if total is None else total  # some may be left out of the list
+
+
+class SendLater(Exception):
+    """The platform said "not now" (429, a 5xx, a timeout, no connection): try again, after
+    `retry_after` seconds if it said how long."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class SendRefused(Exception):
+    """The platform will never take this (no access, unknown channel): report, don't retry."""

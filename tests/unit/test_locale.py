@@ -93,7 +93,7 @@ async def test_config_locale_switches_the_questions_a_community_sees(lh: Harness
     await lh.command("coach", "qotd post")
     assert lh.outbox.posts[-1].message.text == "Walk us through your résumé and the new-grad program you want."
     assert "your résumé" in text_of(await lh.command("alice", "practice cv"))
-    seen, _ = await lh.dispatcher.libraries.get(lh.tenant, "en-US")
+    seen, _ = await lh.dispatcher.libraries.get(lh.tenant, locale="en-US")
     q = seen.questions["cv-001"]
     assert (q.follow_ups, q.signals, q.tips) == (("Which behavior do you show best?",), ("Organizes the story by date.",),
                                                  ("Prioritize the last two years.",))  # fmt: skip

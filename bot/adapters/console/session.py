@@ -53,7 +53,9 @@ class ConsoleOutbox:
     write: Callable[[str], None] = print
     posts: list[ConsolePost] = field(default_factory=list)
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         message_id = f"m{len(self.posts) + 1}"
         self.posts.append(ConsolePost(message_id, channel_id, thread_id, message))
         where = f"#{channel_id}" + (f" › thread {thread_id}" if thread_id else "")

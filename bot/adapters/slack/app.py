@@ -26,7 +26,7 @@ from bot.adapters.slack.config import BOT_SCOPES, COMMAND, SlackConfig
 from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.installations import DatabaseInstallationStore
 from bot.adapters.slack.outbox import SlackOutbox
-from bot.adapters.slack.pacing import Pacer
+from bot.adapters.slack.pacing import Pacer, post_pacer
 from bot.adapters.slack.render import ACTION_PREFIX, FORM_PREFIX, render_home
 from bot.adapters.slack.replies import Interaction, Replier
 from bot.adapters.slack.work import SerialWork
@@ -65,6 +65,8 @@ class SlackBot:
         self.dispatcher = dispatcher
         self.config = config
         self.installations = DatabaseInstallationStore(store) if config.oauth else None
+        # Delivery paces every post per channel; Slack allows about one a second.
+        dispatcher.delivery.pacers["slack"] = posts or post_pacer()
         lookup = self.installations.bot_token if self.installations is not None else None
         self.clients = ClientPool(config.api_url, "" if config.oauth else config.bot_token, lookup)
         self.directory = Directory(self.clients)

@@ -1,5 +1,6 @@
-"""What a flow needs to handle one event: the store, the banks, the time, and somewhere to
-put its replies and effects. The dispatcher builds one per event and carries out the rest."""
+"""What a flow needs to handle one event: the store (the event's own transaction), the banks,
+the time, and somewhere to put its replies and effects. The dispatcher builds one per event and
+commits the effects with everything else the event changed."""
 
 from __future__ import annotations
 
@@ -35,13 +36,17 @@ class Libraries:
         self._cache: dict[str, tuple[Library, set[str]]] = {}
         self._localised: dict[tuple[str, str], Library] = {}
 
-    async def get(self, tenant: str, locale: str = DEFAULT_LOCALE) -> tuple[Library, set[str]]:
-        """The community's library in its locale (`/mock config locale`), and what it disabled."""
+    async def get(
+        self, tenant: str, store: Store | None = None, locale: str = DEFAULT_LOCALE
+    ) -> tuple[Library, set[str]]:
+        """The community's library in its locale (`/mock config locale`), and what it disabled.
+        `store`: read through this one (an event's transaction) instead of our own."""
         if tenant not in self._cache:
+            source = store or self._store
             library = self.shipped
-            for bank_id, text in await self._store.community_banks(tenant):
+            for bank_id, text in await source.community_banks(tenant):
                 library = library.merged(load_text(text, f"community bank {bank_id}", base=self.shipped))
-            self._cache[tenant] = (library, await self._store.disabled_questions(tenant))
+            self._cache[tenant] = (library, await source.disabled_questions(tenant))
         library, disabled = self._cache[tenant]
         if locale != DEFAULT_LOCALE:
             if (tenant, locale) not in self._localised:
@@ -90,7 +95,7 @@ class Context:
             raise NotAnOrganiser(what)
 
     async def library(self) -> Library:
-        return (await self.libraries.get(self.tenant, self.config.get("locale", DEFAULT_LOCALE)))[0]
+        return (await self.libraries.get(self.tenant, self.store, self.config.get("locale", DEFAULT_LOCALE)))[0]
 
     async def disabled(self) -> set[str]:
-        return (await self.libraries.get(self.tenant))[1]
+        return (await self.libraries.get(self.tenant, self.store))[1]
