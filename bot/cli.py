@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     validate = bank_sub.add_parser("validate", help="check bank files against the schema")
     validate.add_argument("paths", nargs="+", type=Path)
     bank_sub.add_parser("list", help="list the banks and categories")
+    stats = bank_sub.add_parser("stats", help="counts per category, difficulty, mode and tag; the most similar pairs")
+    stats.add_argument("--pairs", type=int, default=10, help="how many of the most similar question pairs to show")
     imp = bank_sub.add_parser("import", help="import a bank file into one community's database")
     imp.add_argument("path", type=Path)
     imp.add_argument("--community", required=True, help='the community, e.g. "discord:81234" or "slack:T0123"')
@@ -225,14 +227,25 @@ async def _bank_export(db: str, library: Library, args: argparse.Namespace) -> i
 
 
 def _bank(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.banks import load_paths
+    from bot.core.banks import BankError, load_paths
     from bot.runtime import load_banks
 
     if args.bank_command == "validate":
-        library = load_paths(args.paths)
+        try:
+            library = load_paths(args.paths)
+        except BankError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            print(f"mockpanel: {error.total} problem(s) found; nothing was loaded", file=sys.stderr)
+            return 2
         print(f"ok: {len(library.questions)} questions in {len(library.categories)} categories")
         return 0
     library = load_banks(settings)
+    if args.bank_command == "stats":
+        from bot.core.bank_stats import stats_text
+
+        print(stats_text(library, args.pairs))
+        return 0
     if args.bank_command in ("import", "export"):
         db = args.db or settings.db
         return asyncio.run(

@@ -46,7 +46,13 @@ class AnswerTooLong(MockpanelError):
 
 
 class BankError(MockpanelError):
-    """A question bank failed validation. The message names file, line and field."""
+    """A question bank failed validation. Each problem names file, line and field; the message
+    lists them one a line."""
+
+    def __init__(self, *problems: str, total: int | None = None) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+        self.total = len(problems) if total is None else total  # some may be left out of the list
 
 
 class SendLater(Exception):
