@@ -107,7 +107,9 @@ class NullOutbox:
     def __init__(self) -> None:
         self.sent = 0
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         self.sent += 1
         return f"p{self.sent}"
 

@@ -42,7 +42,9 @@ class RecordingOutbox:
 
         await asyncio.wait_for(watch(), timeout)
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError("platform unavailable")

@@ -108,7 +108,9 @@ class FakeSlack:
     # --- lifecycle and waiting -------------------------------------------------------------------
 
     async def start(self) -> FakeSlack:
-        app = web.Application()
+        # Slack takes uploads far larger than aiohttp's default 1 MiB body (the shipped banks
+        # exported as one YAML file are over 1 MiB).
+        app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_post("/upload/{id}", self._upload)

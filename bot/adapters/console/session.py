@@ -79,7 +79,9 @@ class ConsoleOutbox:
     posts: list[ConsolePost] = field(default_factory=list)
     session: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         short = f"m{len(self.posts) + 1}"
         message_id = f"{self.session}:{short}"
         self.posts.append(ConsolePost(message_id, short, channel_id, thread_id, message))

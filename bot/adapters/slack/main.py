@@ -29,6 +29,7 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     config.check(http)
     bot = SlackBot(runtime.dispatcher, runtime.store, config)
     routing.register("slack", bot.outbox)
+    await bot.replay_inbox()
     try:
         if http:
             runner = await start_http(bot, config.http_host, int(getattr(args, "port", 3000)))
@@ -61,7 +62,8 @@ def web_app(bot: SlackBot) -> web.Application:
 
 
 async def start_http(bot: SlackBot, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app(bot), access_log=None)
+    # Requests in flight get a moment to finish; open keep-alive connections do not hold up a stop.
+    runner = web.AppRunner(web_app(bot), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -241,3 +241,17 @@ def user_id(body: Payload) -> str:
     if isinstance(user, Mapping):
         return str(user.get("id", ""))
     return str(body.get("user_id", ""))
+
+
+# The event types the bot acts on: kept in the inbox from before their ack until handled.
+HANDLED_EVENTS = ("message", "reaction_added", "reaction_removed")
+
+
+def inbox_kind(body: dict[str, Any]) -> str | None:
+    """Which kind of work a request body is, or None for what the inbox needn't keep."""
+    kind = body.get("type")
+    if kind is None and "command" in body:
+        return "command"
+    if kind == "event_callback" and (body.get("event") or {}).get("type") in HANDLED_EVENTS:
+        return "event"
+    return {"block_actions": "action", "view_submission": "view"}.get(str(kind))

@@ -164,7 +164,7 @@ async def _record(
     text = _check_length(text)
     question_id = record.state["question_id"] if record.kind == "qotd" else record.state["question_ids"][q_index]
     library = await ctx.library()
-    question = library.questions.get(question_id)
+    question = library.question(question_id)  # a stage of a staged question too
     streak_day = previous = None
     if record.kind == "qotd" and record.state.get("scheduled_day"):
         streak_day = date.fromisoformat(record.state["scheduled_day"])

@@ -45,7 +45,7 @@ async def test_only_panellists_ratings_count_and_candidate_gets_private_summary(
     text = summary[0].message.text
     assert "3.00 from 2 ratings" in text
     # Dimensions by their names in the bank, not their ids.
-    assert "Structure: 2.00 (1 rating)" in text and "Synthesis and communication: 4.00 (1 rating)" in text
+    assert "Structure: 2.00 (1 rating)" in text and "Clarity: 4.00 (1 rating)" in text
     assert "Calm" in text and "Use numbers" in text
     assert h.outbox.titled("Final results")
 
