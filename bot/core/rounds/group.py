@@ -159,6 +159,8 @@ def join(state: RoundState, user_id: str, name: str) -> str:
         raise RoundClosed("This round has ended.")
     if state.kind == "panel" and state.phase != "lobby":
         raise RoundClosed("This panel is under way; join the next one.")
+    if user_id in state.candidates:
+        return "You are the candidate in this round, so you are in it already."
     if user_id in state.participants:
         return "You are already in this round."
     state.participants.append(user_id)

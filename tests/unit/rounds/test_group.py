@@ -139,6 +139,10 @@ def test_join_adds_once() -> None:
     assert state.name("zed") == "zed"
 
 
+def test_the_candidate_joining_their_own_panel_is_told_they_are_the_candidate() -> None:
+    assert group.join(panel(), "cara", "Cara") == "You are the candidate in this round, so you are in it already."
+
+
 def test_group_join_is_allowed_after_the_lobby() -> None:
     state = make(("ann",))
     started(state)
