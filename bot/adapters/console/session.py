@@ -62,7 +62,9 @@ class ConsoleOutbox:
         self.write(f"\n[{message_id}] {where}\n{render_message(message, self.clock.now())}")
         return message_id
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         self.write(f"\n(private to {user_id}) {render_message(message, self.clock.now())}")
 
     def latest_question(self) -> str | None:

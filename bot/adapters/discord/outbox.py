@@ -164,11 +164,14 @@ class DiscordOutbox:
                 self._remember(self.thread_parents, message_id, parent_id)
         self._thread_locks.pop(message_id, None)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
-        await delivering(lambda: self.direct(user_id, message))
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
+        await delivering(lambda: self.direct(user_id, message, key))
 
-    async def direct(self, user_id: str, message: Message) -> bool:
-        """Send a direct message; False if the person does not accept them."""
+    async def direct(self, user_id: str, message: Message, key: str | None = None) -> bool:
+        """Send a direct message; False if the person does not accept them. `key` is the nonce
+        base, as for posts, so a note re-sent after a crash is not a second message."""
         try:
             channel_id = self._dm_channels.get(user_id)
             if channel_id is None:
@@ -176,8 +179,8 @@ class DiscordOutbox:
                 data = await self.client.http.start_private_message(int(user_id))
                 channel_id = str(data["id"])
                 self._remember(self._dm_channels, user_id, channel_id)
-            for part in render_message(message):
-                await self.send(channel_id, part)
+            for i, part in enumerate(render_message(message)):
+                await self.send(channel_id, part, f"{key}.{i}" if key else None)
         except discord.Forbidden as error:
             log.info("user %s does not accept direct messages (%s)", user_id, error.code)
             return False

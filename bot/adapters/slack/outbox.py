@@ -101,7 +101,9 @@ class SlackOutbox:
             await self._upload(client, posted_channel, message.attachment, thread_ts=thread_ts)
         return message_key(posted_channel, ts)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         team = team_of(tenant)
 
         async def send() -> None:
