@@ -14,6 +14,7 @@ from bot.core import commands
 from bot.core.clock import Clock
 from bot.core.errors import MockpanelError
 from bot.core.events import (
+    Actor,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -25,7 +26,7 @@ from bot.core.events import (
     ReactionRemoved,
     TimerFired,
 )
-from bot.core.flows import answers, bank, community, qotd, ratings, rounds
+from bot.core.flows import answers, bank, community, context, qotd, ratings, rounds
 from bot.core.flows.context import Context, Libraries, Reply
 from bot.core.messages import CancelTimer, Effect, Message, Notify, Post, SetTimer, Visibility
 from bot.core.ports import Outbox, Store, Timer
@@ -65,6 +66,11 @@ class Dispatcher:
         except MockpanelError as error:
             return [Message(text=str(error))]
         return ctx.replies
+
+    async def is_organiser(self, tenant: str, actor: Actor) -> bool:
+        """For an adapter that must know before it does work on someone's behalf (downloading
+        a file for `/mock bank import`); the command itself is checked again as usual."""
+        return context.is_organiser(await self.store.get_config(tenant), actor)
 
     async def _context(self, event: Event, now: datetime) -> Context:
         return Context(self.store, self.libraries, event, now, await self.store.get_config(event.tenant))

@@ -40,6 +40,7 @@ async def mockpanel_process(fake: FakeSlack, tmp_path: Path, port: int) -> Async
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url,
+        SLACK_FILES_URL=fake.files_url,
         SLACK_HTTP_HOST="127.0.0.1",
     )
     process = await asyncio.create_subprocess_exec(

@@ -74,6 +74,7 @@ def config_for(fake: FakeSlack, **overrides: str) -> SlackConfig:
         app_token=APP_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=fake.api_url,
+        files_url=fake.files_url,
         http_host="127.0.0.1",
     )
     return replace(base, **overrides)

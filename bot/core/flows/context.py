@@ -45,6 +45,12 @@ class Libraries:
         self._cache.pop(tenant, None)
 
 
+def is_organiser(config: dict[str, Any], who: Actor) -> bool:
+    """The platform says so (workspace admin, Manage Server), or the community's config does."""
+    roles = set(config.get("organiser_roles", []))
+    return who.is_organiser or who.user_id in config.get("organisers", []) or bool(roles & set(who.roles))
+
+
 @dataclass
 class Context:
     store: Store
@@ -71,9 +77,7 @@ class Context:
         self.replies.append(Message(text=text, **kw))
 
     def is_organiser(self, actor: Actor | None = None) -> bool:
-        who = actor or self.actor
-        roles = set(self.config.get("organiser_roles", []))
-        return who.is_organiser or who.user_id in self.config.get("organisers", []) or bool(roles & set(who.roles))
+        return is_organiser(self.config, actor or self.actor)
 
     def require_organiser(self, what: str) -> None:
         if not self.is_organiser():
