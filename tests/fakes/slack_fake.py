@@ -178,10 +178,12 @@ class FakeSlack:
 
     # --- setting the scene -----------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, admin: bool = False, bot: bool = False) -> None:
+    def add_user(self, user_id: str, name: str, admin: bool = False, bot: bool = False, team: str | None = None) -> None:
+        """A person; without `team`, a member of whichever workspace asks about them. With one
+        (a Slack Connect member of another organisation), always of that workspace."""
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
             "name": name.lower(),
             "real_name": name,
             "is_admin": admin,
@@ -320,7 +322,9 @@ class FakeSlack:
 
     def _m_users_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         user = self.users.get(str(params.get("user")))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {**user, "team_id": user["team_id"] or self.tokens.get(token or "", TEAM)}}
 
     def _m_files_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         file = self.files.get(str(params.get("file")))

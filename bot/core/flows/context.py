@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.core.banks import Library, load_text
+from bot.core.bank_limits import load_off_loop
+from bot.core.banks import Library
 from bot.core.errors import NotAnOrganiser
 from bot.core.events import Actor, Event
 from bot.core.messages import Effect, Form, Message
@@ -37,7 +38,9 @@ class Libraries:
         if tenant not in self._cache:
             library = self.shipped
             for bank_id, text in await self._store.community_banks(tenant):
-                library = library.merged(load_text(text, f"community bank {bank_id}", base=self.shipped))
+                # Stored banks were checked on import; big ones still take seconds to parse.
+                loaded = await load_off_loop(text, f"community bank {bank_id}", self.shipped, budget=None)
+                library = library.merged(loaded)
             self._cache[tenant] = (library, await self._store.disabled_questions(tenant))
         return self._cache[tenant]
 
