@@ -34,4 +34,6 @@ async def load_off_loop(text: str, source: str, base: Library | None, budget: fl
     try:
         return await (asyncio.wait_for(work, budget) if budget is not None else work)
     except TimeoutError:
-        raise UsageError(f"{source} took too long to read (over {budget:.0f} s); split it into smaller banks.") from None
+        raise UsageError(
+            f"{source} took too long to read (over {budget:.0f} s); split it into smaller banks."
+        ) from None

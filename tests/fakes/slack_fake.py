@@ -178,7 +178,9 @@ class FakeSlack:
 
     # --- setting the scene -----------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, admin: bool = False, bot: bool = False, team: str | None = None) -> None:
+    def add_user(
+        self, user_id: str, name: str, admin: bool = False, bot: bool = False, team: str | None = None
+    ) -> None:
         """A person; without `team`, a member of whichever workspace asks about them. With one
         (a Slack Connect member of another organisation), always of that workspace."""
         self.users[user_id] = {

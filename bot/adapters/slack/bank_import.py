@@ -89,8 +89,8 @@ def on_file_host(url: str, files_url: str) -> bool:
 async def download(client: AsyncWebClient, file_id: str, token: str, files_url: str) -> str:
     """The text of an uploaded file: its details from `files.info`, then its `url_private`
     from Slack's file host with the bot token, read to the end (or to the size limit)."""
-    response = await client.files_info(file=file_id)
-    file = response.data.get("file") if isinstance(response.data, dict) else None
+    info = await client.files_info(file=file_id)
+    file = info.data.get("file") if isinstance(info.data, dict) else None
     if not isinstance(file, Mapping) or file.get("id") != file_id:
         log.warning("files.info for %s answered without a matching file object", file_id)
         raise UsageError("Slack did not pass the uploaded file on; try again.")

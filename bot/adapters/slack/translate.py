@@ -71,9 +71,9 @@ def team_id(body: Payload) -> str:
     if isinstance(team, Mapping) and team.get("id"):
         return str(team["id"])
     authorizations = body.get("authorizations")
-    if isinstance(authorizations, list) and authorizations and isinstance(authorizations[0], Mapping):
-        if authorizations[0].get("team_id"):
-            return str(authorizations[0]["team_id"])
+    first = authorizations[0] if isinstance(authorizations, list) and authorizations else None
+    if isinstance(first, Mapping) and first.get("team_id"):
+        return str(first["team_id"])
     for key in ("context_team_id", "team_id"):
         if isinstance(body.get(key), str) and body[key]:
             return str(body[key])
