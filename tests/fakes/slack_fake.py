@@ -95,6 +95,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = {}
+        self._answers: dict[str, dict[str, Any]] = {}
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._counter = itertools.count(1)
@@ -221,6 +222,10 @@ class FakeSlack:
         await self._notify()
         return response
 
+    def answer(self, method: str, body: dict[str, Any]) -> None:
+        """Make every later call of `method` answer `body` (say `{"ok": True}` with no fields)."""
+        self._answers[method] = body
+
     def fail(self, method: str, status: int = 200, error: str = "", retry_after: int | None = None) -> None:
         """Make the next call of `method` fail: an HTTP status (429, 500) or `ok: false`."""
         self._failures.setdefault(method, deque()).append(Failure(status, error, retry_after))
@@ -271,6 +276,7 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": failure.error})
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         body = handler(params, token) if handler else {"ok": False, "error": "unknown_method"}
+        body = self._answers.get(method, body)
         await self._notify()
         return web.json_response(body)
 
