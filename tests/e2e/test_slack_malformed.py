@@ -21,7 +21,7 @@ from bot.adapters.slack import translate
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
 from bot.core.events import Actor
-from tests.fakes.slack_driver import SIGNING_SECRET, HttpTransport, sign
+from tests.fakes.slack_driver import SIGNING_SECRET, sign
 from tests.fakes.slack_world import SlackWorld, slack_world
 
 FORM = "application/x-www-form-urlencoded"
@@ -32,12 +32,6 @@ JSON = "application/json"
 async def slack(tmp_path: Path, library: Library, clock: FakeClock) -> AsyncIterator[SlackWorld]:
     async with slack_world(tmp_path, library, clock) as world:
         yield world
-
-
-def http(world: SlackWorld) -> HttpTransport:
-    transport = world.driver.transport
-    assert isinstance(transport, HttpTransport)
-    return transport
 
 
 def interactive(payload: Any) -> bytes:
@@ -84,7 +78,7 @@ async def test_a_signed_malformed_body_gets_a_4xx_and_changes_nothing(
     slack: SlackWorld, caplog: pytest.LogCaptureFixture, name: str, body: bytes, content_type: str
 ) -> None:
     caplog.set_level(logging.WARNING)
-    status, _ = await http(slack).raw(body, content_type)
+    status, _ = await slack.http.raw(body, content_type)
     await slack.bot.work.settled()
     assert 400 <= status < 500, (name, status)
     assert not slack.fake.calls, "nothing was looked up, posted or changed"
@@ -97,13 +91,13 @@ async def test_a_signed_malformed_body_gets_a_4xx_and_changes_nothing(
 async def test_a_malformed_timestamp_is_401(slack: SlackWorld, caplog: pytest.LogCaptureFixture, stamp: str) -> None:
     body = command()
     signature = "v0=" + "0" * 64
-    status, _ = await http(slack).raw(body, FORM, signature=signature, **{"X-Slack-Request-Timestamp": stamp})
+    status, _ = await slack.http.raw(body, FORM, signature=signature, **{"X-Slack-Request-Timestamp": stamp})
     assert status == 401
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
 
 async def test_a_well_formed_command_still_works_after_the_guard(slack: SlackWorld) -> None:
-    status, _ = await http(slack).raw(command(response_url=slack.fake.response_url("UALICE"), trigger_id="t1"), FORM)
+    status, _ = await slack.http.raw(command(response_url=slack.fake.response_url("UALICE"), trigger_id="t1"), FORM)
     await slack.bot.work.settled()
     assert status == 200 and slack.fake.private_to("UALICE")
 
@@ -200,6 +194,6 @@ def requests(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
 async def test_fuzzed_requests_never_get_a_5xx(slack: SlackWorld, request: tuple[bytes, dict[str, str]]) -> None:
     body, headers = request
     printable = {k: v for k, v in headers.items() if v.isprintable() and "\n" not in v and "\r" not in v}
-    async with http(slack).session.post(http(slack).url, data=body, headers=printable) as response:
+    async with slack.http.session.post(slack.http.url, data=body, headers=printable) as response:
         assert response.status < 500, (body[:200], printable, await response.text())
     await slack.bot.work.settled()

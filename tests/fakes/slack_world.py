@@ -60,6 +60,12 @@ class SlackWorld:
     def tenant(self) -> str:
         return f"slack:{TEAM}"
 
+    @property
+    def http(self) -> HttpTransport:
+        """The signed-HTTP transport, for raw requests (only in HTTP mode)."""
+        assert isinstance(self.driver.transport, HttpTransport)
+        return self.driver.transport
+
     async def advance(self, **delta: float) -> int:
         """Move the fake clock on and fire what is due, as the scheduler would."""
         self.clock.advance(timedelta(**delta))
