@@ -6,7 +6,9 @@ otherwise keep a CPU busy for seconds."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+from collections import OrderedDict
 
 from bot.core.banks import Library, load_text
 from bot.core.errors import BankError, UsageError
@@ -16,6 +18,10 @@ PARSE_SECONDS = 15.0
 # A quoted scalar or a comment: brackets inside them are text, not nesting.
 _SKIP = re.compile(r"""'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|(?:^|(?<=\s))#[^\n]*""", re.MULTILINE)
 _BRACKETS = re.compile(r"[\[\]{}]")
+# The last few banks read: an adapter reads an upload before the event's transaction (where a
+# slow parse would hold up every other event), and the core's own read then finds it here.
+_READ: OrderedDict[tuple[bytes, int], tuple[Library | None, Library]] = OrderedDict()  # -> (base, read)
+REMEMBERED = 4
 
 
 def check_nesting(text: str, source: str) -> None:
@@ -28,12 +34,21 @@ def check_nesting(text: str, source: str) -> None:
 
 
 async def load_off_loop(text: str, source: str, base: Library | None, budget: float | None = PARSE_SECONDS) -> Library:
-    """`load_text` in a worker thread, so the rest of the bot keeps answering meanwhile."""
+    """`load_text` in a worker thread, so the rest of the bot keeps answering meanwhile. A bank
+    read successfully a moment ago (same text, same base) is not read again."""
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), id(base))
+    if key in _READ and _READ[key][0] is base:  # the base itself is kept, so its id is not reused
+        _READ.move_to_end(key)
+        return _READ[key][1]
     check_nesting(text, source)
     work = asyncio.to_thread(load_text, text, source, base)
     try:
-        return await (asyncio.wait_for(work, budget) if budget is not None else work)
+        library = await (asyncio.wait_for(work, budget) if budget is not None else work)
     except TimeoutError:
         raise UsageError(
             f"{source} took too long to read (over {budget:.0f} s); split it into smaller banks."
         ) from None
+    _READ[key] = (base, library)
+    while len(_READ) > REMEMBERED:
+        _READ.popitem(last=False)
+    return library

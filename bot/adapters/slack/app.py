@@ -31,6 +31,7 @@ from bot.adapters.slack.pacing import Pacer
 from bot.adapters.slack.render import ACTION_PREFIX, FORM_PREFIX, render_home
 from bot.adapters.slack.replies import Interaction, Replier
 from bot.adapters.slack.work import SerialWork
+from bot.core.bank_limits import load_off_loop
 from bot.core.dispatcher import Dispatcher
 from bot.core.errors import MockpanelError, UsageError
 from bot.core.events import Actor, Event, MessagePosted
@@ -267,8 +268,10 @@ class SlackBot:
             client = await self.clients.for_team(team)
             token = await self.clients.token(team)
             text = await bank_import.download(client, file_id, token, self.config.files_url)
+            # Read it here, before the core's transaction: the core then finds it already read.
+            await load_off_loop(text, bank_import.SOURCE, self.dispatcher.libraries.shipped)
         except (MockpanelError, aiohttp.ClientError, SlackClientError) as error:
-            log.warning("bank import file %s not fetched: %s", file_id, type(error).__name__)
+            log.warning("bank import of file %s refused: %s", file_id, type(error).__name__)
             await self.replier.deliver(where, [Message(text=_said(error))])
             return
         await self._handle(translate.imported_bank(body, actor, text), where)

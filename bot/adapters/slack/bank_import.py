@@ -20,6 +20,7 @@ from bot.core.errors import MockpanelError, UsageError
 
 log = logging.getLogger(__name__)
 FORM = "bank-import"
+SOURCE = "the attached file"  # how the core names an imported bank in its errors
 FILE_ACTION = "file"
 MAX_BYTES = 1_000_000
 TOO_BIG = "That bank file is over 1 MB."
