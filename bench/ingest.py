@@ -113,7 +113,9 @@ class NullOutbox:
         self.sent += 1
         return f"p{self.sent}"
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         self.sent += 1
 
 

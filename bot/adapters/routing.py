@@ -26,5 +26,7 @@ class RoutingOutbox:
     ) -> str:
         return await self._for(tenant).post(tenant, channel_id, message, thread_id, key=key)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
-        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct)
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
+        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct, key=key)

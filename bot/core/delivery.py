@@ -118,7 +118,9 @@ class Delivery:
         effect = item.effect
         if isinstance(effect, Notify):
             direct = effect.visibility is Visibility.DIRECT
-            await self.outbox.notify(item.tenant, effect.channel_id, effect.user_id, effect.message, direct)
+            await self.outbox.notify(
+                item.tenant, effect.channel_id, effect.user_id, effect.message, direct, key=f"mp{item.id}"
+            )
             return ""
         thread_id = None
         if effect.thread_ref:

@@ -20,6 +20,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.errors import MockpanelError
 from bot.core.events import (
+    Actor,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -31,7 +32,7 @@ from bot.core.events import (
     ReactionRemoved,
     TimerFired,
 )
-from bot.core.flows import answers, bank, community, qotd, ratings, rounds
+from bot.core.flows import answers, bank, community, context, qotd, ratings, rounds
 from bot.core.flows.context import Context, Libraries, Reply
 from bot.core.messages import CancelTimer, Message, Notify, Post, SetTimer
 from bot.core.ports import Conflict, Outbox, Store, Timer
@@ -84,6 +85,11 @@ class Dispatcher:
         if lanes and not await self.delivery.flush(ctx.tenant, lanes):
             ctx.reply(POST_FAILED)
         return ctx.replies
+
+    async def is_organiser(self, tenant: str, actor: Actor) -> bool:
+        """For an adapter that must know before it does work on someone's behalf (downloading
+        a file for `/mock bank import`); the command itself is checked again as usual."""
+        return context.is_organiser(await self.store.get_config(tenant), actor)
 
     async def _handle_once(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
         """Read, decide and commit once; a round changed meanwhile by another writer means the

@@ -89,7 +89,9 @@ class ConsoleOutbox:
         self.write(f"\n[{short}] {where}\n{render_message(message, self.clock.now())}")
         return message_id
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         self.write(f"\n(private to {user_id}) {render_message(message, self.clock.now())}")
 
     def short(self, message_id: str) -> str:

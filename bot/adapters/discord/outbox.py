@@ -19,7 +19,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord.render import Outgoing, is_question, render_message, thread_name
-from bot.core.errors import SendLater, SendRefused
+from bot.core.errors import SendLater, SendRefused, in_delivery_terms
 from bot.core.messages import Message
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,7 @@ def classified(error: BaseException) -> BaseException:
 
 
 async def delivering(call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except Exception as error:
-        mapped = classified(error)
-        if mapped is error:
-            raise
-        raise mapped from error
+    return await in_delivery_terms(call, classified)
 
 
 def mentions() -> discord.AllowedMentions:
@@ -164,11 +158,14 @@ class DiscordOutbox:
                 self._remember(self.thread_parents, message_id, parent_id)
         self._thread_locks.pop(message_id, None)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
-        await delivering(lambda: self.direct(user_id, message))
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
+        await delivering(lambda: self.direct(user_id, message, key))
 
-    async def direct(self, user_id: str, message: Message) -> bool:
-        """Send a direct message; False if the person does not accept them."""
+    async def direct(self, user_id: str, message: Message, key: str | None = None) -> bool:
+        """Send a direct message; False if the person does not accept them. `key` is the nonce
+        base, as for posts, so a note re-sent after a crash is not a second message."""
         try:
             channel_id = self._dm_channels.get(user_id)
             if channel_id is None:
@@ -176,8 +173,8 @@ class DiscordOutbox:
                 data = await self.client.http.start_private_message(int(user_id))
                 channel_id = str(data["id"])
                 self._remember(self._dm_channels, user_id, channel_id)
-            for part in render_message(message):
-                await self.send(channel_id, part)
+            for i, part in enumerate(render_message(message)):
+                await self.send(channel_id, part, f"{key}.{i}" if key else None)
         except discord.Forbidden as error:
             log.info("user %s does not accept direct messages (%s)", user_id, error.code)
             return False

@@ -20,6 +20,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.state_store.stateless import StatelessOAuthStateStore
 
 from bot.adapters.slack import bank_import, translate
@@ -32,6 +33,7 @@ from bot.adapters.slack.pacing import Pacer, post_pacer
 from bot.adapters.slack.render import ACTION_PREFIX, FORM_PREFIX, render_home
 from bot.adapters.slack.replies import Interaction, Replier
 from bot.adapters.slack.work import SerialWork
+from bot.core.bank_limits import load_off_loop
 from bot.core.dispatcher import Dispatcher
 from bot.core.errors import MockpanelError, UsageError
 from bot.core.events import Actor, Event, MessagePosted
@@ -45,6 +47,12 @@ Body = dict[str, Any]
 SEEN_EVENTS = 10_000
 INBOX = "slack"  # the inbox rows this adapter writes
 STATE_SECONDS = 300
+
+
+def _said(error: Exception) -> str:
+    if isinstance(error, MockpanelError) and str(error):
+        return str(error)
+    return "Could not download the bank file from Slack; try again."
 
 
 def retry_number(request: AsyncBoltRequest) -> int:
@@ -301,13 +309,21 @@ class SlackBot:
     async def _bank_import(self, team: str, body: Body, actor: Actor) -> None:
         view: Body = body.get("view") or {}
         where = Interaction(team, translate.metadata(view).get("channel", ""), actor.user_id)
-        file = bank_import.uploaded_file(view)
+        if not await self.dispatcher.is_organiser(translate.tenant(team), actor):
+            await self._handle(translate.imported_bank(body, actor, None), where)  # the core explains
+            return
+        file_id = bank_import.uploaded_file_id(view)
         try:
-            if file is None:
+            if file_id is None:
                 raise UsageError("Choose a YAML bank file to import.")
-            text = await bank_import.download(file, await self.clients.token(team))
-        except (MockpanelError, aiohttp.ClientError) as error:
-            await self.replier.deliver(where, [Message(text=str(error) or "Could not download the bank file.")])
+            client = await self.clients.for_team(team)
+            token = await self.clients.token(team)
+            text = await bank_import.download(client, file_id, token, self.config.files_url)
+            # Read it here, before the core's transaction: the core then finds it already read.
+            await load_off_loop(text, bank_import.SOURCE, self.dispatcher.libraries.shipped)
+        except (MockpanelError, aiohttp.ClientError, SlackClientError) as error:
+            log.warning("bank import of file %s refused: %s", file_id, type(error).__name__)
+            await self.replier.deliver(where, [Message(text=_said(error))])
             return
         await self._handle(translate.imported_bank(body, actor, text), where)
 

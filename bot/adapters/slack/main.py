@@ -15,6 +15,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 
 from bot.adapters.routing import RoutingOutbox
+from bot.adapters.slack import requests
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.config import EVENTS_PATH, SlackConfig
 from bot.config import Settings
@@ -58,6 +59,7 @@ def web_app(bot: SlackBot) -> web.Application:
         return web.Response(text="ok")
 
     server.web_app.router.add_get("/healthz", health)
+    server.web_app.middlewares.append(requests.guard(bot.config.signing_secret, EVENTS_PATH))
     return server.web_app
 
 

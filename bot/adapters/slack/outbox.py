@@ -17,7 +17,7 @@ from bot.adapters.slack.clients import ClientPool
 from bot.adapters.slack.pacing import Pacer, post_pacer, update_limiter
 from bot.adapters.slack.render import render_message
 from bot.adapters.slack.translate import message_key, split_key, team_of
-from bot.core.errors import SendLater, SendRefused
+from bot.core.errors import SendLater, SendRefused, in_delivery_terms
 from bot.core.messages import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,7 @@ def classified(error: BaseException) -> BaseException:
 
 
 async def delivering(call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except Exception as error:
-        mapped = classified(error)
-        if mapped is error:
-            raise
-        raise mapped from error
+    return await in_delivery_terms(call, classified)
 
 
 class SlackOutbox:
@@ -101,7 +95,9 @@ class SlackOutbox:
             await self._upload(client, posted_channel, message.attachment, thread_ts=thread_ts)
         return message_key(posted_channel, ts)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         team = team_of(tenant)
 
         async def send() -> None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.core.banks import DEFAULT_LOCALE, Library, load_text
+from bot.core.bank_limits import load_off_loop
+from bot.core.banks import DEFAULT_LOCALE, Library
 from bot.core.errors import NotAnOrganiser
 from bot.core.events import Actor, Event
 from bot.core.locale import localise
@@ -45,7 +46,9 @@ class Libraries:
             source = store or self._store
             library = self.shipped
             for bank_id, text in await source.community_banks(tenant):
-                library = library.merged(load_text(text, f"community bank {bank_id}", base=self.shipped))
+                # Stored banks were checked on import; big ones still take seconds to parse.
+                loaded = await load_off_loop(text, f"community bank {bank_id}", self.shipped, budget=None)
+                library = library.merged(loaded)
             self._cache[tenant] = (library, await source.disabled_questions(tenant))
         library, disabled = self._cache[tenant]
         if locale != DEFAULT_LOCALE:
@@ -58,6 +61,12 @@ class Libraries:
         self._cache.pop(tenant, None)
         for key in [k for k in self._localised if k[0] == tenant]:
             del self._localised[key]
+
+
+def is_organiser(config: dict[str, Any], who: Actor) -> bool:
+    """The platform says so (workspace admin, Manage Server), or the community's config does."""
+    roles = set(config.get("organiser_roles", []))
+    return who.is_organiser or who.user_id in config.get("organisers", []) or bool(roles & set(who.roles))
 
 
 @dataclass
@@ -86,9 +95,7 @@ class Context:
         self.replies.append(Message(text=text, **kw))
 
     def is_organiser(self, actor: Actor | None = None) -> bool:
-        who = actor or self.actor
-        roles = set(self.config.get("organiser_roles", []))
-        return who.is_organiser or who.user_id in self.config.get("organisers", []) or bool(roles & set(who.roles))
+        return is_organiser(self.config, actor or self.actor)
 
     def require_organiser(self, what: str) -> None:
         if not self.is_organiser():

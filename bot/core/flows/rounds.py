@@ -28,10 +28,12 @@ async def load(ctx: Context, round_id: str | int | None = None) -> tuple[RoundRe
         record = await ctx.store.get_round(int(round_id)) if str(round_id).isdigit() else None
         if record is not None and (record.tenant != ctx.tenant or record.kind not in ROUND_KINDS):
             record = None
+        if record is not None and record.channel_id != ctx.channel_id:  # buttons and forms stay in their channel
+            raise NotFound("That belongs to a round in another channel; nothing was changed.")
     else:
         record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, ROUND_KINDS)
     if record is None and round_id not in (None, ""):
-        raise NotFound("That button belongs to no group or panel round here.")
+        raise NotFound("There is no round running here for that button; it belongs to one that is over or elsewhere.")
     if record is None:
         raise NotFound("There is no round running here. An organiser can start one with /mock group start.")
     return record, RoundState.from_dict(record.state)
