@@ -44,12 +44,25 @@ class FaultPlan:
             raise (InjectedCrash if self.crash else InjectedFault)(f"injected at step {self.calls}: {name}")
 
 
+@dataclass
+class Life:
+    """One process's life: after a crash it is over, and whatever of that process is still
+    running (a lane being delivered, say) can no longer reach the database or a platform."""
+
+    alive: bool = True
+
+    def check(self) -> None:
+        if not self.alive:
+            raise InjectedCrash("this process has crashed")
+
+
 class FaultyStore:
     """Wraps a SqliteStore (or one of its transaction views); every async method is a step."""
 
-    def __init__(self, inner: Any, plan: FaultPlan) -> None:
+    def __init__(self, inner: Any, plan: FaultPlan, life: Life | None = None) -> None:
         self._inner = inner
         self._plan = plan
+        self._life = life or Life()
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
@@ -57,6 +70,7 @@ class FaultyStore:
             return attr
 
         async def call(*args: Any, **kwargs: Any) -> Any:
+            self._life.check()
             self._plan.step(name)
             return await attr(*args, **kwargs)
 
@@ -65,10 +79,12 @@ class FaultyStore:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[FaultyStore]:
+        self._life.check()
         self._plan.step("transaction")
         async with self._inner.transaction() as tx:
-            yield FaultyStore(tx, self._plan)
+            yield FaultyStore(tx, self._plan, self._life)
             # A failing commit: raised inside the block, so the whole transaction is undone.
+            self._life.check()
             self._plan.step("commit")
 
 
