@@ -22,7 +22,7 @@ class InjectedFault(Exception):
     """An injected store error."""
 
 
-class InjectedCrash(BaseException):  # noqa: N818 - a crash, not an error to handle
+class InjectedCrash(BaseException):
     """An injected crash: nothing catches it but the test."""
 
 
