@@ -52,6 +52,13 @@ async def on_reaction(store: Store, event: ReactionAdded | ReactionRemoved, now:
         return stored is not None and rating_window(stored, answer, now)[0]
 
     change = RatingChange(
-        answer, rater.user_id, rater.display_name, new_score, now, expect=score, still_open=still_open
+        answer,
+        rater.user_id,
+        rater.display_name,
+        new_score,
+        now,
+        expect=score,
+        still_open=still_open,
+        order=event.order,  # the latest by the platform's clock counts, not the last to arrive
     )
     await store.apply_rating(change, event.event_id)
