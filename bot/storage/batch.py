@@ -131,17 +131,22 @@ _COMMUNITY_UPSERT = (
     "INSERT INTO communities (tenant, rating_sum, rating_n, prior_mean) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (tenant) DO UPDATE SET rating_sum = ?2, rating_n = ?3, prior_mean = ?4"
 )
-_BOARD_UPSERT = f"""
-INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,
-                   hidden, score)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-        COALESCE((SELECT opted_out FROM users WHERE tenant = ?1 AND user_id = ?4), 0),
-        {POINTS_FN}(?5, ?6, ?7, ?8, ?9, ?10))
-ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET
-    answers = answers + ?5, received_sum = received_sum + ?6, received_n = received_n + ?7,
-    given = given + ?8, streak_points = streak_points + ?9,
-    score = {POINTS_FN}(answers + ?5, received_sum + ?6, received_n + ?7, given + ?8, streak_points + ?9, ?10)
-"""
+_BOARD_READ = (
+    "SELECT answers, received_sum, received_n, given, streak_points, hidden, score FROM board"
+    " WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+)
+_BOARD_INSERT = (
+    "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,"
+    " hidden, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_BOARD_UPDATE = (
+    "UPDATE board SET answers = ?, received_sum = ?, received_n = ?, given = ?, streak_points = ?, score = ?"
+    " WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+)
+_BUCKET_ADD = (
+    "INSERT INTO board_buckets (tenant, scope, period, bucket, n) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = n + excluded.n"
+)
 _SKILL_UPSERT = (
     "INSERT INTO skills (tenant, user_id, area, day, n, total) VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = n + excluded.n, total = total + excluded.total"
@@ -153,15 +158,17 @@ _GIVEN_UPSERT = (
 
 
 def flush(db: sqlite3.Connection, pending: Pending) -> None:
-    """Write what the pending deltas add up to: one statement per table."""
+    """Write what the pending deltas add up to: one statement per table (and the board's rank
+    counts moved once per bucket, not once per row)."""
     if not pending:
         return
     if pending.community:
         db.executemany(_COMMUNITY_UPSERT, [(t, m.total, m.n, m.prior) for t, m in pending.community.items()])
-    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in pending.deltas.board}}
-    db.executemany(_BOARD_UPSERT, [(*key, *add, priors[key[0]]) for key, add in pending.deltas.board.items()])
+    if pending.deltas.board:
+        _write_board(db, pending)
     for tenant in sorted(pending.rebased):
-        # The shrinkage target moved: the whole community's boards are scored against it.
+        # The shrinkage target moved: the whole community's boards are scored against it
+        # (the rank counts follow by trigger).
         db.execute(
             f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (pending.community[tenant].prior, tenant)
         )
@@ -171,3 +178,42 @@ def flush(db: sqlite3.Connection, pending: Pending) -> None:
     pending.given.clear()
     pending.community.clear()
     pending.rebased.clear()
+
+
+def _write_board(db: sqlite3.Connection, pending: Pending) -> None:
+    """Each touched row read once, added to, scored by the core's formula and written once."""
+    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in pending.deltas.board}}
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    buckets: dict[tuple[str, str, str, int], int] = {}
+    hidden_of: dict[tuple[str, str], int] = {}
+    for key, add in pending.deltas.board.items():
+        row = db.execute(_BOARD_READ, key).fetchone()
+        if row is None:
+            tallied = add
+            user = (key[0], key[3])
+            if user not in hidden_of:
+                found = db.execute("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", user).fetchone()
+                hidden_of[user] = int(found[0]) if found else 0
+            hidden = hidden_of[user]
+        else:
+            tallied = [row[i] + add[i] for i in range(5)]
+            hidden = int(row[5])
+        score = tallies.row_score(tallied, priors[key[0]])
+        if row is None:
+            inserts.append((*key, *tallied, hidden, score))
+        else:
+            updates.append((*tallied, score, *key))
+        if not hidden:
+            if row is not None:
+                old = (key[0], key[1], key[2], int(row[6]))
+                buckets[old] = buckets.get(old, 0) - 1
+            new = (key[0], key[1], key[2], int(score))
+            buckets[new] = buckets.get(new, 0) + 1
+    db.execute("INSERT INTO board_buckets_paused (writer) VALUES ('batch')")
+    try:
+        db.executemany(_BOARD_INSERT, inserts)
+        db.executemany(_BOARD_UPDATE, updates)
+    finally:
+        db.execute("DELETE FROM board_buckets_paused")
+    db.executemany(_BUCKET_ADD, [(*bucket, n) for bucket, n in buckets.items() if n])
