@@ -46,8 +46,8 @@ def answer_from_row(row: sqlite3.Row | tuple[object, ...]) -> AnswerRecord:
 def touch_user(db: sqlite3.Connection, tenant: str, user_id: str, name: str) -> None:
     db.execute(
         "INSERT INTO users (tenant, user_id, display_name) VALUES (?, ?, ?)"
-        " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name ="
-        " CASE WHEN excluded.display_name = '' THEN display_name ELSE excluded.display_name END",
+        " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
+        " WHERE excluded.display_name NOT IN ('', display_name)",  # an unchanged row is not rewritten
         (tenant, user_id, name),
     )
 
@@ -98,15 +98,15 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
     anything changed (a replayed or duplicate event, or one older than the stored rating's
     latest change, changes nothing)."""
     answer = change.answer
-    withdrawn = db.execute("SELECT withdrawn FROM answers WHERE id = ?", (answer.id,)).fetchone()
-    if withdrawn is None or withdrawn[0]:
-        return False  # the answer went while this rating was on its way
     key = (answer.id, change.rater_id, change.dimension)
-    row = db.execute(
-        "SELECT score, created_at FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?",
-        key,
+    found = db.execute(
+        "SELECT a.withdrawn, r.score, r.created_at FROM answers a LEFT JOIN ratings r"
+        " ON r.answer_id = a.id AND r.rater_id = ? AND r.dimension = ? WHERE a.id = ?",
+        (change.rater_id, change.dimension, answer.id),
     ).fetchone()
-    old = None if row is None else int(row[0])
+    if found is None or found[0]:
+        return False  # the answer went while this rating was on its way
+    old = None if found[1] is None else int(found[1])
     if change.order is None:
         new = tallies.after_change(old, LoggedChange("", change.score, change.expect))
     else:
@@ -127,7 +127,7 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
         )
     else:
         db.execute("UPDATE ratings SET score = ? WHERE answer_id = ? AND rater_id = ? AND dimension = ?", (new, *key))
-    move = RatingMove(old, new, change.at if row is None else parse_iso(row[1]))
+    move = RatingMove(old, new, change.at if old is None else parse_iso(found[2]))
     with staged(db) as pending:
         _count_move(db, pending, answer, change.rater_id, change.dimension, move)
     return True

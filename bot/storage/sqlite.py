@@ -148,13 +148,13 @@ class SqliteStore:
         try:
             while True:
                 await asyncio.sleep(CHECKPOINT_EVERY)
-                if self.batches != last_batches:
-                    last_batches, idle_since, truncated = self.batches, time.monotonic(), False
-                elif not truncated and time.monotonic() - idle_since >= CHECKPOINT_IDLE:
-                    with contextlib.suppress(sqlite3.Error):
-                        await checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                        truncated = True
+                if self.batches == last_batches:  # nothing committed since the last round
+                    if not truncated and time.monotonic() - idle_since >= CHECKPOINT_IDLE:
+                        with contextlib.suppress(sqlite3.Error):
+                            await checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                            truncated = True
                     continue
+                last_batches, idle_since, truncated = self.batches, time.monotonic(), False
                 for _ in range(CHECKPOINT_PASSES):
                     try:
                         async with checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
