@@ -117,8 +117,10 @@ def layer(db: sqlite3.Connection, batch: Pending) -> Iterator[Pending]:
 
 
 def defers(fn: F) -> F:
-    """Mark a write whose deltas may join the batch's and be written at its end. Any other
-    write (one that reads or changes the aggregates directly) finds them written first."""
+    """Mark a write whose deltas may join the batch's and be written at its end: one that
+    makes its aggregate changes through `staged`, or none at all (claims, rounds, timers). Any
+    other write (one that may read or change the aggregates directly, such as an opt-out or a
+    deletion) finds them written first."""
     fn.defers_tallies = True  # type: ignore[attr-defined]
     return fn
 

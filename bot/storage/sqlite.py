@@ -230,7 +230,7 @@ class SqliteStore:
         return await self._write(lambda db: records.create_round(db, tenant, channel_id, kind, state, at))
 
     async def save_round(self, round_id: int, status: str, state: dict[str, Any]) -> None:
-        await self._write(lambda db: records.save_round(db, round_id, status, state))
+        await self._write(batch.defers(lambda db: records.save_round(db, round_id, status, state)))
 
     async def get_round(self, round_id: int) -> RoundRecord | None:
         return await self._read(lambda db: records.get_round(db, round_id))
@@ -239,7 +239,7 @@ class SqliteStore:
         return await self._read(lambda db: records.open_round(db, tenant, channel_id, kinds))
 
     async def record_post(self, tenant: str, message_id: str, round_id: int | None, ref: str) -> None:
-        await self._write(lambda db: records.record_post(db, tenant, message_id, round_id, ref))
+        await self._write(batch.defers(lambda db: records.record_post(db, tenant, message_id, round_id, ref)))
 
     async def post_by_message(self, tenant: str, message_id: str) -> tuple[int | None, str] | None:
         return await self._read(lambda db: records.post_by_message(db, tenant, message_id))
@@ -413,7 +413,7 @@ class SqliteStore:
     # --- timers ------------------------------------------------------------------------------
 
     async def set_timer(self, timer: Timer) -> None:
-        await self._write(lambda db: records.set_timer(db, timer))
+        await self._write(batch.defers(lambda db: records.set_timer(db, timer)))
 
     async def cancel_timer(self, key: str) -> None:
         await self._exec("DELETE FROM timers WHERE key = ?", (key,))
