@@ -99,9 +99,12 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
     latest change, changes nothing)."""
     answer = change.answer
     key = (answer.id, change.rater_id, change.dimension)
+    # One look-up: is the answer still there, the stored rating, and its latest logged order.
     found = db.execute(
-        "SELECT a.withdrawn, r.score, r.created_at FROM answers a LEFT JOIN ratings r"
-        " ON r.answer_id = a.id AND r.rater_id = ? AND r.dimension = ? WHERE a.id = ?",
+        "SELECT a.withdrawn, r.score, r.created_at, (SELECT MAX(ord) FROM rating_log l"
+        "  WHERE l.answer_id = a.id AND l.rater_id = ?1 AND l.dimension = ?2)"
+        " FROM answers a LEFT JOIN ratings r ON r.answer_id = a.id AND r.rater_id = ?1 AND r.dimension = ?2"
+        " WHERE a.id = ?3",
         (change.rater_id, change.dimension, answer.id),
     ).fetchone()
     if found is None or found[0]:
@@ -110,9 +113,8 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
     if change.order is None:
         new = tallies.after_change(old, LoggedChange("", change.score, change.expect))
     else:
-        logged, new = _by_order(
-            db, key, old, LoggedChange(tallies.encode_order(change.order), change.score, change.expect)
-        )
+        ordered = LoggedChange(tallies.encode_order(change.order), change.score, change.expect)
+        logged, new = _by_order(db, key, old, found[3], ordered)
         if not logged:
             return False
     if new == old:
@@ -134,14 +136,11 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
 
 
 def _by_order(
-    db: sqlite3.Connection, key: tuple[int, str, str], old: int | None, change: LoggedChange
+    db: sqlite3.Connection, key: tuple[int, str, str], old: int | None, latest: str | None, change: LoggedChange
 ) -> tuple[bool, int | None]:
     """Whether `change` is new, and the rating once it takes its place among the logged
-    changes of this (answer, rater, dimension) (a change whose order is logged already is the
-    same change again)."""
-    (latest,) = db.execute(
-        "SELECT MAX(ord) FROM rating_log WHERE answer_id = ? AND rater_id = ? AND dimension = ?", key
-    ).fetchone()
+    changes of this (answer, rater, dimension), the latest of which is `latest` (a change
+    whose order is logged already is the same change again)."""
     if latest is None and old is not None:
         # A rating from before orders were logged: it stands first, before every ordered change.
         db.execute(
