@@ -49,21 +49,23 @@ class Pending:
         self.community: dict[str, CommunityMean] = {}
         self.rebased: set[str] = set()
 
-    def given_today(self, db: sqlite3.Connection, key: GivenKey) -> int:
+    def _layers(self) -> Iterator[Pending]:
         layer: Pending | None = self
         while layer is not None:
+            yield layer
+            layer = layer.parent
+
+    def given_today(self, db: sqlite3.Connection, key: GivenKey) -> int:
+        for layer in self._layers():
             if key in layer.given:
                 return layer.given[key]
-            layer = layer.parent
         row = db.execute("SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?", key).fetchone()
         return int(row[0]) if row else 0
 
     def mean(self, db: sqlite3.Connection, tenant: str) -> CommunityMean:
-        layer: Pending | None = self
-        while layer is not None:
+        for layer in self._layers():
             if tenant in layer.community:
                 return layer.community[tenant]
-            layer = layer.parent
         row = db.execute(
             "SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = ?", (tenant,)
         ).fetchone()
