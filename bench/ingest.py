@@ -258,7 +258,7 @@ async def throughput(work: Path, sizes: Sizes, big: Path | None = None) -> None:
     rounds = 6 if sizes.events >= 6_000 else 1
     print(
         f"\n1. Throughput: {sizes.events:,} rating events, {sizes.in_flight} in flight; ours (fresh database"
-        f"{', and on a copy of ' + big.name + ' (1M ratings)' if big else ''}) and the baseline take turns,"
+        f"{', and on a copy of ' + big.name if big else ''}) and the baseline take turns,"
         f" {rounds} round{'s' if rounds > 1 else ''}"
     )
     answers, raters = 200, max(50, min(1_000, sizes.events // 20))
@@ -298,7 +298,8 @@ async def throughput(work: Path, sizes: Sizes, big: Path | None = None) -> None:
         await base_db.close()
     expected = min(warm + sizes.events, answers * raters)
     base = sizes.events / base_time
-    for i, label in enumerate(["fresh database", "1M-rating database"][: len(scenes)]):
+    labels = ["fresh database", f"copy of {big.name}" if big else ""]
+    for i, label in enumerate(labels[: len(scenes)]):
         ours = sizes.events / ours_time[i]
         print(
             f"  ours, {label + ':':<20} Dispatcher.handle -> SqliteStore {ours:8,.0f} events/s   ({ours_time[i]:.2f} s)"
@@ -310,15 +311,13 @@ async def throughput(work: Path, sizes: Sizes, big: Path | None = None) -> None:
     print(f"  baseline: aiosqlite upsert + commit per row           {base:8,.0f} rows/s     ({base_time:.2f} s)")
     median_ratio = statistics.median(r[-1] / r[0] for r in by_round)
     print(f"  ratio ours (fresh) / baseline: median of {len(by_round)} rounds {median_ratio:.2f}   (target >= 2.0)")
-    print("  by round (events/s, " + " / ".join(["fresh", "1M"][: len(scenes)]) + " / baseline): "
+    print("  by round (events/s, " + " / ".join(["fresh", "big"][: len(scenes)]) + " / baseline): "
           + "  ".join("/".join(f"{1 / t:,.0f}" for t in r) for r in by_round))  # fmt: skip
     print(f"  per event, fresh: median {statistics.median(r[0] for r in by_round) * 1e6:.1f} us")
     if len(scenes) > 1:
         grown = statistics.median(r[1] / r[0] for r in by_round)
-        print(f"  per event, 1M-rating database: median {statistics.median(r[1] for r in by_round) * 1e6:.1f} us")
-        print(
-            f"  per-event cost, 1M-rating database / fresh: median of {len(by_round)} rounds {grown:.2f}   (target <= 1.2)"
-        )
+        print(f"  per event, big database: median {statistics.median(r[1] for r in by_round) * 1e6:.1f} us")
+        print(f"  per-event cost, big database / fresh: median of {len(by_round)} rounds {grown:.2f}   (target <= 1.2)")
     for name in ("throughput.db", "throughput-big.db", "baseline.db"):
         remove_db(work / name)
 
@@ -326,7 +325,7 @@ async def throughput(work: Path, sizes: Sizes, big: Path | None = None) -> None:
 async def latency(work: Path, sizes: Sizes, big: Path | None = None) -> None:
     measured = max(1, round(sizes.rate * sizes.seconds))
     warm = max(1, round(sizes.rate * min(1.0, sizes.seconds)))
-    where = f"on a copy of {big.name} (1M ratings)" if big else "on a fresh database"
+    where = f"on a copy of {big.name}" if big else "on a fresh database"
     print(
         f"\n2. Latency {where}: {sizes.rate:,.0f} events/s open loop for {sizes.seconds:g} s"
         f" ({measured:,} events, after {warm:,} warm-up events)"
