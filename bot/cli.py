@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     validate = bank_sub.add_parser("validate", help="check bank files against the schema")
     validate.add_argument("paths", nargs="+", type=Path)
     bank_sub.add_parser("list", help="list the banks and categories")
+    stats = bank_sub.add_parser("stats", help="counts per category, difficulty, mode and tag; the most similar pairs")
+    stats.add_argument("--pairs", type=int, default=10, help="how many of the most similar question pairs to show")
     imp = bank_sub.add_parser("import", help="import a bank file into one community's database")
     imp.add_argument("path", type=Path)
     imp.add_argument("--community", required=True, help='the community, e.g. "discord:81234" or "slack:T0123"')
@@ -120,7 +123,7 @@ async def _console(settings: Settings, user: str) -> None:
     clock = OffsetClock()
     outbox = ConsoleOutbox(clock)
     runtime = await build(settings, outbox, clock)
-    ticker = asyncio.create_task(runtime.scheduler.run())
+    ticker = asyncio.create_task(runtime.background())
     session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=(user,))
     session.on_wait = runtime.scheduler.run_due
     print(HELP)
@@ -155,9 +158,32 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         servers.append(module.serve)
     routing = RoutingOutbox()
     runtime = await build(settings, routing, SystemClock())
+    tasks = [asyncio.create_task(runtime.background())]
+    tasks += [asyncio.create_task(serve(runtime, routing, settings, args)) for serve in servers]
+    stopped = asyncio.Event()
+
+    def stop() -> None:
+        # Stop taking events; each adapter's own clean-up lets in-flight work finish (what
+        # Slack was told it received is in the inbox either way), then the store closes.
+        stopped.set()
+        for task in tasks:
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop)
     try:
-        await asyncio.gather(runtime.scheduler.run(), *(serve(runtime, routing, settings, args) for serve in servers))
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        failed = [t for t in done if not t.cancelled() and t.exception() is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)  # every clean-up runs to its end, not just the first
+        if failed and not stopped.is_set():
+            raise failed[0].exception()  # type: ignore[misc]
+        logging.getLogger("mockpanel").info("stopped; work in flight was finished")
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
         await runtime.close()
 
 
@@ -201,14 +227,25 @@ async def _bank_export(db: str, library: Library, args: argparse.Namespace) -> i
 
 
 def _bank(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.banks import load_paths
+    from bot.core.banks import BankError, load_paths
     from bot.runtime import load_banks
 
     if args.bank_command == "validate":
-        library = load_paths(args.paths)
+        try:
+            library = load_paths(args.paths)
+        except BankError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            print(f"mockpanel: {error.total} problem(s) found; nothing was loaded", file=sys.stderr)
+            return 2
         print(f"ok: {len(library.questions)} questions in {len(library.categories)} categories")
         return 0
     library = load_banks(settings)
+    if args.bank_command == "stats":
+        from bot.core.bank_stats import stats_text
+
+        print(stats_text(library, args.pairs))
+        return 0
     if args.bank_command in ("import", "export"):
         db = args.db or settings.db
         return asyncio.run(

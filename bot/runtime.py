@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +24,36 @@ class Runtime:
     scheduler: Scheduler
     library: Library
 
+    async def background(self) -> None:
+        """The loops every running bot needs: timers, and delivery of what is left in the
+        outbox (retries, and rows a stopped process did not get to)."""
+        await asyncio.gather(self.scheduler.run(), self.dispatcher.delivery.run())
+
     async def close(self) -> None:
         await self.store.close()
 
 
+_LOADED: dict[tuple[tuple[str, int, int], ...], Library] = {}
+
+
 def load_banks(settings: Settings) -> Library:
-    return load_paths([shipped_bank_dir(), *(Path(p) for p in settings.banks)])
+    """The shipped banks and MOCKPANEL_BANKS, parsed once per process: a second call with the
+    same files (same size and modification time) gets the same library."""
+    paths = [shipped_bank_dir(), *(Path(p) for p in settings.banks)]
+    key = tuple(_signature(p) for p in paths)
+    if key not in _LOADED:
+        _LOADED.clear()  # a changed file: only the current set is kept
+        _LOADED[key] = load_paths(paths)
+    return _LOADED[key]
+
+
+def _signature(path: Path) -> tuple[str, int, int]:
+    try:
+        files = sorted(path.iterdir()) if path.is_dir() else [path]
+        stats = [f.stat() for f in files]
+    except OSError:
+        return (str(path), -1, -1)  # load_paths names the problem
+    return (str(path), sum(s.st_size for s in stats) + len(stats), max((s.st_mtime_ns for s in stats), default=0))
 
 
 async def open_store(db: str) -> Store:

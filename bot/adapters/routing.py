@@ -21,8 +21,12 @@ class RoutingOutbox:
         except KeyError:
             raise LookupError(f"no adapter is running for platform {platform!r}") from None
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
-        return await self._for(tenant).post(tenant, channel_id, message, thread_id)
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
+        return await self._for(tenant).post(tenant, channel_id, message, thread_id, key=key)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
-        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct)
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
+        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct, key=key)

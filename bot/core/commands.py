@@ -119,6 +119,13 @@ def _category(token: str) -> str:
     return _word(token)
 
 
+def _locale(token: str) -> str:
+    for locale in ("en-GB", "en-US"):
+        if token.lower().replace("_", "-") == locale.lower():
+            return locale
+    raise ValueError("a locale is en-GB or en-US")
+
+
 def _text(token: str) -> str:
     return token
 
@@ -294,6 +301,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "config organisers",
         "Set the users who may run organiser commands.",
         (_a("users", _user, "@user…", many=True, required=True),),
+        True,
+    ),
+    CommandSpec(
+        "config locale",
+        "Spelling and terms of the questions: en-GB (CV, graduate scheme) or en-US (résumé, new-grad program).",
+        (_a("locale", _locale, "en-GB|en-US", required=True),),
         True,
     ),
     CommandSpec(

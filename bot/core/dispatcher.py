@@ -1,6 +1,11 @@
 """The one way in: every adapter hands its normalised events to `Dispatcher.handle`, and gets
-back the private replies for the person who acted. Everything public goes out through the
-adapter's Outbox; timers go to the store, where the scheduler finds them."""
+back the private replies for the person who acted.
+
+One event, one transaction: the event's id is claimed, the rules read and decide, and every
+change they make (round state, answers, timers, the posts and notes to send) commits together,
+or nothing does and the event can come again. Posts and notes are rows in the outbox, sent
+after the commit (see `bot.core.delivery`); the dispatcher sends this event's rows at once, so
+people see them as quickly as before, and the delivery loop retries whatever could not go."""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ from typing import Any
 
 from bot.core import commands
 from bot.core.clock import Clock
+from bot.core.delivery import Delivery
 from bot.core.errors import MockpanelError
 from bot.core.events import (
+    Actor,
     ButtonPressed,
     CommandInvoked,
     Event,
@@ -25,16 +32,18 @@ from bot.core.events import (
     ReactionRemoved,
     TimerFired,
 )
-from bot.core.flows import answers, bank, community, qotd, ratings, rounds
+from bot.core.flows import answers, bank, community, context, qotd, ratings, rounds
 from bot.core.flows.context import Context, Libraries, Reply
-from bot.core.messages import CancelTimer, Effect, Message, Notify, Post, SetTimer, Visibility
-from bot.core.ports import Outbox, Store, Timer
+from bot.core.messages import CancelTimer, Message, Notify, Post, SetTimer
+from bot.core.ports import Conflict, Outbox, Store, Timer
+from bot.core.wire import lane_of
 
 log = logging.getLogger(__name__)
 POST_FAILED = (
-    "Some of that could not be posted here: check that I may post, create threads and send "
-    "direct messages in this channel. Everything else was saved."
+    "Some of that could not be posted here yet; I will keep trying. Check that I may post, "
+    "create threads and send direct messages in this channel. Everything else was saved."
 )
+CONFLICT_RETRIES = 5
 
 
 class Dispatcher:
@@ -43,31 +52,101 @@ class Dispatcher:
         self.outbox = outbox
         self.libraries = libraries
         self.clock = clock
+        self.delivery = Delivery(store, outbox, clock)
         self.on_timer_set: Callable[[], None] = lambda: None
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event exactly once; a replayed event id returns no replies."""
         now = self.clock.now()
-        try:
-            if isinstance(event, ReactionAdded | ReactionRemoved):
-                # Ratings never change a round's state, so they skip the channel lock, and
-                # claim their event id in the rating's own transaction.
+        if isinstance(event, ReactionAdded | ReactionRemoved):
+            # Ratings never change a round's state, so they skip the channel's turn; the rating
+            # and its event id commit in one transaction of their own (group-committed).
+            try:
                 await ratings.on_reaction(self.store, event, now)
-                return []
-            if not await self.store.claim_event(event.tenant, event.event_id, now):
-                return []
-            async with self._lock(event):
-                ctx = await self._context(event, now)  # read inside the lock: no lost updates
-                await self._route(ctx)
-                if await self.apply(ctx.tenant, ctx.effects):
-                    ctx.reply(POST_FAILED)
-        except MockpanelError as error:
-            return [Message(text=str(error))]
+            except MockpanelError as error:
+                return [Message(text=str(error))]
+            return []
+        async with self._lock(event):
+            try:
+                handled = await self._handle_once(event, now)
+            except MockpanelError as error:
+                # Nothing the event did is kept; its id (and timer) is, so a replay stays quiet.
+                async with self.store.transaction() as tx:
+                    if not await self._claim(tx, event, now):
+                        return []
+                return [Message(text=str(error))]
+        if handled is None:
+            return []  # a replay, or a timer already fired or cancelled
+        ctx, lanes, timers_changed = handled
+        if timers_changed:
+            self.on_timer_set()
+        if lanes and not await self.delivery.flush(ctx.tenant, lanes):
+            ctx.reply(POST_FAILED)
         return ctx.replies
 
-    async def _context(self, event: Event, now: datetime) -> Context:
-        return Context(self.store, self.libraries, event, now, await self.store.get_config(event.tenant))
+    async def is_organiser(self, tenant: str, actor: Actor) -> bool:
+        """For an adapter that must know before it does work on someone's behalf (downloading
+        a file for `/mock bank import`); the command itself is checked again as usual."""
+        return context.is_organiser(await self.store.get_config(tenant), actor)
+
+    async def _handle_once(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
+        """Read, decide and commit once; a round changed meanwhile by another writer means the
+        whole event runs again from its reads."""
+        for _ in range(CONFLICT_RETRIES - 1):
+            try:
+                return await self._in_transaction(event, now)
+            except Conflict:
+                log.info("event %s met a concurrent change; handling it again", event.event_id)
+        return await self._in_transaction(event, now)
+
+    async def _in_transaction(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
+        async with self.store.transaction() as tx:
+            if not await self._claim(tx, event, now):
+                return None
+            ctx = Context(tx, self.libraries, event, now, await tx.get_config(event.tenant))
+            await self._route(ctx)
+            lanes, timers_changed = await self._record_effects(ctx)
+        return ctx, lanes, timers_changed
+
+    @staticmethod
+    async def _claim(tx: Store, event: Event, now: datetime) -> bool:
+        """Claim the event id, and a timer's row: whoever takes the row fires the timer."""
+        timer = isinstance(event, TimerFired) and event.timer_key and event.due is not None
+        if timer and not await tx.take_timer(event.timer_key, event.due):  # type: ignore[attr-defined]
+            return False  # fired, cancelled or moved since it was read as due
+        return await tx.claim_event(event.tenant, event.event_id, now)
+
+    async def _record_effects(self, ctx: Context) -> tuple[list[str], bool]:
+        """Timers and outbox rows, in the event's transaction: nothing is sent from here."""
+        outgoing: list[tuple[str, Post | Notify, str | None]] = []
+        timers_changed = False
+        report_to = await self._report_to(ctx) if any(isinstance(e, Post) for e in ctx.effects) else None
+        for effect in ctx.effects:
+            if isinstance(effect, SetTimer):
+                payload: dict[str, Any] = dict(effect.payload)
+                await ctx.store.set_timer(
+                    Timer(effect.key, ctx.tenant, effect.channel_id, effect.due, effect.kind, payload)
+                )
+                timers_changed = True
+            elif isinstance(effect, CancelTimer):
+                await ctx.store.cancel_timer(effect.key)
+            else:
+                outgoing.append(("post" if isinstance(effect, Post) else "notify", effect, report_to))
+        await ctx.store.add_outbox(ctx.tenant, outgoing, ctx.now)
+        return list(dict.fromkeys(lane_of(effect) for _, effect, _ in outgoing)), timers_changed
+
+    async def _report_to(self, ctx: Context) -> str | None:
+        """Who hears of a post the platform refuses for good: the person who acted, or for a
+        round's timer the organiser who started the round."""
+        if not ctx.actor.is_bot:
+            return ctx.actor.user_id
+        event = ctx.event
+        if isinstance(event, TimerFired) and str(event.payload.get("round", "")).isdigit():
+            record = await ctx.store.get_round(int(event.payload["round"]))
+            if record is not None:
+                return str(record.state.get("organiser_id") or "") or None
+        return None
 
     def _lock(self, event: Event) -> asyncio.Lock:
         """Events in one channel take turns. Settings and banks belong to the whole community,
@@ -147,41 +226,3 @@ class Dispatcher:
             await qotd.on_schedule_timer(ctx, event.payload)
         elif event.kind == "qotd-close":
             await qotd.on_close_timer(ctx, event.payload)
-
-    async def apply(self, tenant: str, effects: list[Effect]) -> int:
-        """Carry out effects in order; returns how many failed. A failed post is logged and the
-        rest still happen: one platform hiccup must not lose a round's timers or results."""
-        timers_changed = False
-        failed = 0
-        for effect in effects:
-            try:
-                if isinstance(effect, Post):
-                    await self._post(tenant, effect)
-                elif isinstance(effect, Notify):
-                    await self.outbox.notify(tenant, effect.channel_id, effect.user_id, effect.message,
-                                             effect.visibility is Visibility.DIRECT)  # fmt: skip
-                elif isinstance(effect, SetTimer):
-                    payload: dict[str, Any] = dict(effect.payload)
-                    await self.store.set_timer(
-                        Timer(effect.key, tenant, effect.channel_id, effect.due, effect.kind, payload)
-                    )
-                    timers_changed = True
-                elif isinstance(effect, CancelTimer):
-                    await self.store.cancel_timer(effect.key)
-            except Exception:
-                failed += 1
-                log.exception("effect failed: %s", type(effect).__name__)
-        if timers_changed:
-            self.on_timer_set()
-        return failed
-
-    async def _post(self, tenant: str, post: Post) -> None:
-        thread_id = await self.store.message_for_ref(tenant, post.thread_ref) if post.thread_ref else None
-        message_id = await self.outbox.post(tenant, post.channel_id, post.message, thread_id)
-        if post.ref is None:
-            return
-        if post.ref.startswith("a:"):
-            await self.store.reveal_answer(int(post.ref[2:]), message_id)
-        else:
-            round_id = int(post.ref[1:].split(":", 1)[0]) if post.ref.startswith("r") else None
-            await self.store.record_post(tenant, message_id, round_id, post.ref)

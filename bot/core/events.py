@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -102,6 +103,9 @@ class FormSubmitted(Event):
 class TimerFired(Event):
     kind: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # The timer row this firing takes, in the same transaction as its work ("" for none).
+    timer_key: str = ""
+    due: datetime | None = None
 
 
 SYSTEM = Actor(user_id="mockpanel", display_name="mockpanel", is_bot=True, is_organiser=True)

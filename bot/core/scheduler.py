@@ -1,6 +1,9 @@
 """Durable timers. Rows in the store's `timers` table; one loop sleeps until the next is due;
 on start, overdue timers fire at once. A firing timer re-enters through the dispatcher as a
-`TimerFired` event, so timers and people go through the same rules."""
+`TimerFired` event, so timers and people go through the same rules. The row is taken (deleted)
+in the same transaction as the timer's work: a crash before that commits leaves it to fire
+again, and the next phase's timer is set in that same transaction, so a round never sits
+without one."""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ class Scheduler:
         while firing (the next phase) fire too if they are already due."""
         fired = 0
         while True:
-            timers = await self.store.claim_due_timers(self.clock.now())
+            timers = await self.store.due_timers(self.clock.now())
             if not timers:
                 return fired
             for timer in timers:
@@ -45,6 +48,8 @@ class Scheduler:
                     user=SYSTEM,
                     kind=timer.kind,
                     payload=timer.payload,
+                    timer_key=timer.key,
+                    due=timer.due,
                 )
                 try:
                     await self.dispatcher.handle(event)
@@ -59,6 +64,7 @@ class Scheduler:
         attempt = int(timer.payload.get(ATTEMPT, 0)) + 1
         if attempt > MAX_ATTEMPTS:
             log.error("timer %s dropped after %d attempts", timer.key, MAX_ATTEMPTS)
+            await self.store.cancel_timer(timer.key)
             return
         due = self.clock.now() + RETRY_AFTER * attempt
         await self.store.set_timer(dataclasses.replace(timer, due=due, payload={**timer.payload, ATTEMPT: attempt}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.analytics import MIN_RATINGS, AreaStats, WeakAreaSummary
-from bot.core.banks import Library, Question
+from bot.core.banks import DIMENSIONS, Library, Question
 from bot.core.messages import Field, Message
 from bot.core.ports import BoardRow
 from bot.core.text import user_text
@@ -26,10 +26,8 @@ def render_leaderboard(rows: list[BoardRow], period: str, scope_label: str) -> M
 def area_label(area: AreaStats, library: Library) -> str:
     if area.kind == "category" and area.name in library.categories:
         return library.categories[area.name].name
-    for category in library.categories.values():
-        for dim in category.rubric:
-            if dim.id == area.name:
-                return dim.name
+    if area.name in DIMENSIONS:  # one id, one name in every bank (the loader checks it)
+        return DIMENSIONS[area.name][0]
     return area.name.replace("_", " ")
 
 
@@ -37,10 +35,15 @@ def area_tips(area: AreaStats, library: Library) -> list[str]:
     if area.kind == "category":
         category = library.categories.get(area.name)
         return list(category.tips[:2]) if category else []
-    for category in library.categories.values():
-        for dim in category.rubric:
-            if dim.id == area.name:
-                return [f"What a 5 looks like: {dim.levels[5]}"]
+    # A dimension's scores add up across categories. A category's level text describes a 5 in
+    # that category's terms ("STAR" for a story), so it is shown only when one category alone
+    # uses the dimension; otherwise the shared meaning is.
+    users = [dim for category in library.categories.values() for dim in category.rubric if dim.id == area.name]
+    if len(users) == 1:
+        return [f"What a 5 looks like: {users[0].levels[5]}"]
+    if area.name in DIMENSIONS:
+        name, meaning = DIMENSIONS[area.name]
+        return [f"{name} means {meaning}."]
     return []
 
 

@@ -30,10 +30,10 @@ def forget_old_events(db: sqlite3.Connection, now: datetime) -> int:
 def _round(row: Sequence[Any] | None) -> RoundRecord | None:
     if row is None:
         return None
-    return RoundRecord(int(row[0]), row[1], row[2], row[3], row[4], json.loads(row[5]))
+    return RoundRecord(int(row[0]), row[1], row[2], row[3], row[4], json.loads(row[5]), int(row[6]))
 
 
-_ROUND_COLUMNS = "id, tenant, channel_id, kind, status, state"
+_ROUND_COLUMNS = "id, tenant, channel_id, kind, status, state, version"
 
 
 def create_round(
@@ -52,10 +52,16 @@ def create_round(
     return cursor.lastrowid
 
 
-def save_round(db: sqlite3.Connection, round_id: int, status: str, state: dict[str, Any]) -> None:
-    db.execute(
-        "UPDATE rounds SET status = ?, state = ? WHERE id = ?",
-        (status, json.dumps(state), round_id),
+def save_round(
+    db: sqlite3.Connection, round_id: int, status: str, state: dict[str, Any], read_version: int | None = None
+) -> bool:
+    """Write a round's state; with `read_version`, only if nobody wrote it since that read."""
+    return (
+        db.execute(
+            "UPDATE rounds SET status = ?, state = ?, version = version + 1 WHERE id = ? AND (? IS NULL OR version = ?)",
+            (status, json.dumps(state), round_id, read_version, read_version),
+        ).rowcount
+        == 1
     )
 
 
@@ -143,17 +149,3 @@ def set_timer(db: sqlite3.Connection, timer: Timer) -> None:
 def next_timer_due(db: sqlite3.Connection) -> datetime | None:
     row = db.execute("SELECT MIN(due) FROM timers").fetchone()
     return None if row is None or row[0] is None else parse_iso(row[0])
-
-
-def claim_due_timers(db: sqlite3.Connection, now: datetime) -> list[Timer]:
-    """Take every due timer off the table in one transaction: whoever deletes a row fires it,
-    so each timer fires once even with several processes sharing the database."""
-    rows = db.execute(
-        "SELECT key, tenant, channel_id, due, kind, payload FROM timers WHERE due <= ? ORDER BY due, key",
-        (iso(now),),
-    ).fetchall()
-    claimed = []
-    for row in rows:
-        if db.execute("DELETE FROM timers WHERE key = ? AND due = ?", (row[0], row[3])).rowcount:
-            claimed.append(Timer(row[0], row[1], row[2], parse_iso(row[3]), row[4], json.loads(row[5])))
-    return claimed

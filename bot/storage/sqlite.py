@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime
 from importlib import resources
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ from bot.core.ports import (
     AnswerRecord,
     AnswerScore,
     BoardRow,
+    Conflict,
     NewAnswer,
     RatingChange,
     RoundRecord,
@@ -40,6 +42,7 @@ from bot.core.ports import (
 )
 from bot.core.schedule import QotdSchedule
 from bot.storage import batch, community, records, scores
+from bot.storage.delivery_store import DeliveryMethods
 
 T = TypeVar("T")
 MAX_BATCH = 512
@@ -51,6 +54,9 @@ WAL_LIMIT = 64 * 2**20  # bytes: a WAL that starts over is cut back to this
 
 _Call = tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]  # a function and its caller's future
 _Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
+# The store whose transaction the running task is inside: a call to that store's queue from
+# there would wait for the transaction that waits for it.
+_INSIDE: contextvars.ContextVar[SqliteStore | None] = contextvars.ContextVar("inside_transaction", default=None)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -62,7 +68,7 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class SqliteStore:
+class SqliteStore(DeliveryMethods):
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
@@ -72,6 +78,7 @@ class SqliteStore:
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
         self._checkpointer: asyncio.Task[None] | None = None
+        self._exclusive = asyncio.Lock()  # a held transaction, or one trip of the loop
         self.batches = 0  # commits made, for the benchmark
 
     @classmethod
@@ -113,6 +120,8 @@ class SqliteStore:
 
     async def _submit(self, calls: list[_Call], fn: Callable[[sqlite3.Connection], T]) -> T:
         assert self._db is not None and not self._closing, "store is closed"
+        if _INSIDE.get() is self:
+            raise RuntimeError("inside a transaction, use the store it gave (ctx.store), not the store itself")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         calls.append((fn, future))
         self._pending.set()
@@ -130,7 +139,8 @@ class SqliteStore:
                 self._pending.set()
             cycle = functools.partial(_run_cycle, reads=[fn for fn, _ in reads], writes=[fn for fn, _ in writes])
             try:
-                read_outcomes, write_outcomes = await self._in_thread(cycle)
+                async with self._exclusive:
+                    read_outcomes, write_outcomes = await self._in_thread(cycle)
             except Exception as exc:  # the thread could not run the cycle at all
                 read_outcomes, write_outcomes = [(False, exc)] * len(reads), [(False, exc)] * len(writes)
             self.batches += bool(writes)
@@ -165,6 +175,25 @@ class SqliteStore:
                         break  # all copied: the next transaction starts the WAL over
         finally:
             await checkpointer.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteStore]:
+        """One event's whole handling in one transaction: reads see its own writes, and
+        nothing of it is kept unless the block ends without an error. Other work waits."""
+        async with self._exclusive:
+            view = _Transaction(self)
+            token = _INSIDE.set(self)
+            try:
+                # Inside the try: cancelled while BEGIN runs in the thread, it is still undone.
+                await self._in_thread(lambda db: db.execute("BEGIN IMMEDIATE"))
+                yield view
+                await self._in_thread(lambda db: db.execute("COMMIT"))
+            except BaseException:
+                await asyncio.shield(self._in_thread(_rollback))
+                raise
+            finally:
+                _INSIDE.reset(token)
+                view.closed = True
 
     async def checkpoint(self) -> None:
         await self._in_thread(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
@@ -425,9 +454,6 @@ class SqliteStore:
     async def next_timer_due(self) -> datetime | None:
         return await self._read(records.next_timer_due)
 
-    async def claim_due_timers(self, now: datetime) -> list[Timer]:
-        return await self._write(lambda db: records.claim_due_timers(db, now))
-
     # --- privacy and reports -----------------------------------------------------------------
 
     async def export_user(self, tenant: str, user_id: str) -> dict[str, Any]:
@@ -444,50 +470,17 @@ class SqliteStore:
 
     # --- small helpers -----------------------------------------------------------------------
 
-    async def _exec(self, sql: str, params: tuple[Any, ...]) -> None:
-        await self._write(lambda db: db.execute(sql, params))
-
-    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        return await self._read(lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()])
-
-    # --- Slack installations (multi-workspace OAuth; table from migration 003) ----------------
-
-    async def save_slack_installation(
-        self, enterprise_id: str, team_id: str, user_id: str, data: str, at: datetime
-    ) -> None:
-        await self._exec(
-            "INSERT OR REPLACE INTO slack_installations (enterprise_id, team_id, user_id, data, installed_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (enterprise_id, team_id, user_id, data, at.isoformat()),
-        )
-
-    async def find_slack_installation(self, enterprise_id: str | None, team_id: str, user_id: str = "") -> str | None:
-        """The latest matching installation's JSON; enterprise_id None matches any enterprise."""
-        rows = await self._fetch(
-            "SELECT data FROM slack_installations WHERE team_id = ? AND user_id = ?"
-            " AND (? IS NULL OR enterprise_id = ?) ORDER BY installed_at DESC LIMIT 1",
-            (team_id, user_id, enterprise_id, enterprise_id),
-        )
-        return str(rows[0][0]) if rows else None
-
-    async def delete_slack_installations(self, enterprise_id: str, team_id: str, user_id: str | None = None) -> None:
-        """Delete one row (user_id '' is the workspace's bot), or all of a workspace's (None)."""
-        await self._exec(
-            "DELETE FROM slack_installations WHERE enterprise_id = ? AND team_id = ? AND (? IS NULL OR user_id = ?)",
-            (enterprise_id, team_id, user_id, user_id),
-        )
-
     # --- reconciling reactions after a fresh Discord gateway session ---------------------------
 
     async def open_rounds(self, tenant: str, kinds: Sequence[str]) -> list[RoundRecord]:
         """Every open round of these kinds in a community, oldest first."""
         marks = ",".join("?" * len(kinds))
         rows = await self._fetch(
-            f"SELECT id, tenant, channel_id, kind, status, state FROM rounds WHERE tenant = ? AND status = 'open'"
+            f"SELECT id, tenant, channel_id, kind, status, state, version FROM rounds WHERE tenant = ? AND status = 'open'"
             f" AND kind IN ({marks}) ORDER BY id",
             (tenant, *kinds),
         )
-        return [RoundRecord(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+        return [RoundRecord(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5]), int(r[6])) for r in rows]
 
     async def overall_ratings(self, answer_id: int) -> dict[str, int]:
         """Each rater's overall (reaction) rating of one answer."""
@@ -561,3 +554,69 @@ def _run_batch(db: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], 
             db.execute("ROLLBACK")
         raise
     return outcomes
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
+class _Transaction(SqliteStore):
+    """The store as seen from inside `transaction()`: every call runs at once in the held
+    transaction (a write in a savepoint of its own, so a write that fails leaves nothing)."""
+
+    def __init__(self, parent: SqliteStore) -> None:  # shares the parent's connection
+        self.path = parent.path
+        self._db = parent._db
+        self._parent = parent
+        self._versions: dict[int, int] = {}
+        self.closed = False
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert not self.closed, "the transaction has ended"
+        return await self._in_thread(fn)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        assert not self.closed, "the transaction has ended"
+        return await self._in_thread(functools.partial(_in_savepoint, fn=fn))
+
+    async def get_round(self, round_id: int) -> RoundRecord | None:
+        return self._seen(await super().get_round(round_id))
+
+    async def open_round(self, tenant: str, channel_id: str, kinds: Sequence[str]) -> RoundRecord | None:
+        return self._seen(await super().open_round(tenant, channel_id, kinds))
+
+    def _seen(self, record: RoundRecord | None) -> RoundRecord | None:
+        if record is not None:
+            self._versions.setdefault(record.id, record.version)
+        return record
+
+    async def save_round(self, round_id: int, status: str, state: dict[str, Any]) -> None:
+        read = self._versions.get(round_id)
+
+        def run(db: sqlite3.Connection) -> None:
+            if not records.save_round(db, round_id, status, state, read):
+                raise Conflict(f"round {round_id} changed since it was read")
+
+        await self._write(run)
+        if read is not None:
+            self._versions[round_id] = read + 1
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteStore]:
+        yield self  # already inside one
+
+    async def close(self) -> None:
+        raise RuntimeError("close the store, not a transaction")
+
+
+def _in_savepoint(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    db.execute("SAVEPOINT one_write")
+    try:
+        result = fn(db)
+    except BaseException:
+        db.execute("ROLLBACK TO one_write")
+        db.execute("RELEASE one_write")
+        raise
+    db.execute("RELEASE one_write")
+    return result

@@ -70,7 +70,9 @@ async def test_demo_weak_area_summary_matches_bobs_ratings(tmp_path: Path) -> No
     mean_behavioural = (sum(changes) - sum(case_scores)) / n_behavioural
     assert f"Behavioural (category): {n_behavioural} ratings, mean {mean_behavioural:.2f}" in summary
     assert "Case and problem solving (category): 2 ratings, mean 2.00" in summary
-    assert "Structure (STAR) (dimension): 1 rating, mean 1.00" in summary
+    # A structure score from a case round: the dimension's one name, not behavioural's "(STAR)".
+    assert "- Structure (dimension): 1 rating, mean 1.00" in summary
+    assert "Structure (STAR)" not in summary
     assert "Suggested next question" in summary
 
 

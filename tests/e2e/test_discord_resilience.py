@@ -77,6 +77,37 @@ async def test_a_new_session_reconciles_reactions_missed_while_away(tmp_path: Pa
         assert await rating(env, answer) == before
 
 
+async def test_a_new_session_catches_up_on_qotd_thread_replies_and_their_ratings(
+    tmp_path: Path, library: Library
+) -> None:
+    async with DiscordEnv.running(tmp_path, library, message_content=True) as env:
+        await env.command("Coach", "qotd post")
+        question = env.last("Question of the day")["id"]
+        alice = await env.say("Alice", question, "I owned the incident review and we cut repeats by half.")
+        await env.react("Bob", alice["id"], 4)
+        async with env.fake.gateway.outage(resume=False):
+            chen = await env.say("Chen", question, "I split the monolith's deploys by team.")  # lost
+            await env.say("Alice", question, "Nice one, Chen!")  # discussion: she has answered already
+            await env.react("Dara", chen["id"], 5)  # on an answer the bot has not seen yet
+            await env.react("Eve", alice["id"], 2)
+        await env.connected()
+        assert env.fake.gateway.identifies == 2
+        assert await rating(env, chen["id"]) == (1, 5)  # the missed reply is an answer, rated
+        assert await rating(env, alice["id"]) == (2, 6)
+        assert (await given(env))["Dara"] == 1
+        async with env.fake.gateway.outage(resume=False):
+            pass
+        await env.connected()  # a second catch-up changes nothing
+        assert await rating(env, chen["id"]) == (1, 5)
+        assert len(await env.runtime.store.answers_for(await round_of(env, chen["id"]))) == 2
+
+
+async def round_of(env: DiscordEnv, message_id: str) -> int:
+    answer = await env.runtime.store.answer_by_message(env.tenant, message_id)
+    assert answer is not None
+    return answer.round_id
+
+
 async def test_a_slow_core_is_deferred_then_answered(tmp_path: Path, library: Library) -> None:
     async with DiscordEnv.running(tmp_path, library, ack_deadline=0.05) as env:
         env.fake.slow("POST", rf"/channels/{env.channel}/messages", 0.3)

@@ -48,6 +48,7 @@ SCRIPT: list[tuple[str, str]] = [
     ("UALICE", "config show"),
     ("UCOACH", "config organiser-role mentors"),
     ("UCOACH", "config organisers <@UCOACH|coach> <@UDARA|dara>"),
+    ("UCOACH", "config locale en-US"),
     ("UCOACH", "config rating-emoji one two three four five"),
     ("UALICE", "privacy optout"),
     ("UALICE", "privacy optin"),

@@ -13,7 +13,7 @@ from bot.adapters.slack.pacing import Pacer
 from bot.adapters.slack.render import MAX_VIEW_BLOCKS
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
-from bot.core.messages import Message
+from bot.core.messages import Message, Notify, Post
 from tests.fakes.slack_world import SlackWorld, slack_world
 
 
@@ -60,14 +60,21 @@ async def test_other_tabs_publish_nothing(slack: SlackWorld) -> None:
 
 
 async def test_posts_to_one_channel_are_paced_on_the_wire(slack: SlackWorld) -> None:
+    """Pacing lives in delivery, once for every adapter: posts for one channel wait for their
+    turn, another channel's post does not wait behind them."""
     interval = 0.05
-    slack.bot.outbox.posts = Pacer(rate=1 / interval, burst=1)
+    delivery = slack.runtime.dispatcher.delivery
+    delivery.pacers["slack"] = Pacer(rate=1 / interval, burst=1)
+    rows: list[tuple[str, Post | Notify, str | None]] = [
+        ("post", Post("C1", Message(text=f"post {i}")), None) for i in range(4)
+    ]
+    rows.append(("post", Post("C2", Message(text="another channel")), None))
+    await slack.runtime.store.add_outbox(slack.tenant, rows, slack.clock.now())
     started = time.monotonic()
-    for i in range(4):
-        await slack.bot.outbox.post(slack.tenant, "C1", Message(text=f"post {i}"))
-    await slack.bot.outbox.post(slack.tenant, "C2", Message(text="another channel"))
+    await delivery.run_due()
     assert time.monotonic() - started >= 3 * interval * 0.9
-    assert [m.channel for m in slack.fake.messages] == ["C1"] * 4 + ["C2"]
+    assert [m.text for m in slack.fake.messages if m.channel == "C1"] == [f"post {i}" for i in range(4)]
+    assert [m.channel for m in slack.fake.messages].count("C2") == 1
 
 
 async def test_chat_update_goes_through_the_workspace_limiter(slack: SlackWorld) -> None:

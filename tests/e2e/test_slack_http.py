@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
-from tests.fakes.slack_driver import SIGNING_SECRET, HttpTransport, encode, sign
+from tests.fakes.slack_driver import SIGNING_SECRET, encode, sign
 from tests.fakes.slack_world import SlackWorld, slack_world
 
 
@@ -21,12 +21,6 @@ from tests.fakes.slack_world import SlackWorld, slack_world
 async def slack(tmp_path: Path, library: Library, clock: FakeClock) -> AsyncIterator[SlackWorld]:
     async with slack_world(tmp_path, library, clock) as world:
         yield world
-
-
-def http(world: SlackWorld) -> HttpTransport:
-    transport = world.driver.transport
-    assert isinstance(transport, HttpTransport)
-    return transport
 
 
 async def test_a_validly_signed_command_is_acked_and_answered_privately(slack: SlackWorld) -> None:
@@ -53,7 +47,7 @@ async def test_slack_gets_its_ack_before_the_work_is_done(slack: SlackWorld) -> 
 async def test_badly_signed_requests_are_refused_with_401(slack: SlackWorld, tamper: str) -> None:
     body, content_type = encode("slash_commands", slack.driver.command_payload("UALICE", "help"))
     now = int(time.time())
-    transport = http(slack)
+    transport = slack.http
     if tamper == "bad signature":
         status, _ = await transport.raw(body, content_type, signature="v0=" + "0" * 64)
     elif tamper == "stale timestamp":
@@ -73,7 +67,7 @@ async def test_badly_signed_requests_are_refused_with_401(slack: SlackWorld, tam
 
 async def test_url_verification_echoes_the_challenge(slack: SlackWorld) -> None:
     body = json.dumps({"token": "t", "challenge": "3eZbrw1aBm2rZgRNF", "type": "url_verification"}).encode()
-    status, text = await http(slack).raw(body, "application/json")
+    status, text = await slack.http.raw(body, "application/json")
     assert status == 200 and json.loads(text) == {"challenge": "3eZbrw1aBm2rZgRNF"}
 
 

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.slack.config import BOT_SCOPES
-from bot.adapters.slack.installations import decode
+from bot.adapters.slack.installations import InstallationRows, decode
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
 from tests.fakes.slack_driver import SlackDriver
@@ -52,7 +52,7 @@ async def test_a_workspace_installs_from_the_link_and_is_served_with_its_own_tok
     assert status == 200
     (exchange,) = slack.fake.called("oauth.v2.access")
     assert exchange.params["client_id"] == "111.222" and exchange.params["code"] == "code-1"
-    stored = await slack.runtime.store.find_slack_installation(None, "T2")
+    stored = await InstallationRows(slack.runtime.store).find(None, "T2")
     assert stored is not None and decode(stored).bot_token == "xoxb-T2-token"
 
     t2 = SlackDriver(slack.fake, slack.driver.transport, settle=slack.bot.work.settled, team="T2")
@@ -74,13 +74,13 @@ async def test_a_forged_state_is_refused(slack: SlackWorld) -> None:
         async with session.get(url, headers={"Cookie": "slack-app-oauth-state=forged"}) as response:
             assert response.status in (400, 401)
     assert not slack.fake.called("oauth.v2.access")
-    assert await slack.runtime.store.find_slack_installation(None, "T3") is None
+    assert await InstallationRows(slack.runtime.store).find(None, "T3") is None
 
 
 async def test_uninstalling_forgets_the_workspace(slack: SlackWorld) -> None:
     await install(slack, "T2")
     t2 = SlackDriver(slack.fake, slack.driver.transport, settle=slack.bot.work.settled, team="T2")
     await t2.event({"type": "tokens_revoked", "tokens": {"oauth": ["UINSTALLER"]}, "event_ts": slack.fake.new_ts()})
-    assert await slack.runtime.store.find_slack_installation(None, "T2") is not None, "the bot token still works"
+    assert await InstallationRows(slack.runtime.store).find(None, "T2") is not None, "the bot token still works"
     await t2.event({"type": "app_uninstalled", "event_ts": slack.fake.new_ts()})
-    assert await slack.runtime.store.find_slack_installation(None, "T2") is None
+    assert await InstallationRows(slack.runtime.store).find(None, "T2") is None

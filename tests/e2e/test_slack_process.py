@@ -40,6 +40,7 @@ async def mockpanel_process(fake: FakeSlack, tmp_path: Path, port: int) -> Async
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url,
+        SLACK_FILES_URL=fake.files_url,
         SLACK_HTTP_HOST="127.0.0.1",
     )
     process = await asyncio.create_subprocess_exec(
@@ -111,3 +112,34 @@ async def test_the_real_process_plays_a_group_round_to_its_leaderboard(fake: Fak
     assert [line.split("*")[1] for line in lines if line[:1].isdigit()] == ["Alice", "Chen", "Bob"]
     assert "(1 answer, 2 ratings received)" in board.content
     assert all(c.token == BOT_TOKEN for c in fake.calls if c.method.startswith("chat."))
+
+
+async def test_the_real_process_answers_malformed_requests_with_4xx_and_one_warning(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    hostile = [
+        (b'{"type": "event_callback", ', "application/json", None),  # bad JSON
+        (b"[1, 2]", "application/json", None),  # not an object
+        (b"payload=%7Bnot-json", "application/x-www-form-urlencoded", None),
+        (b'{"a": "\xff"}', "application/json", None),  # invalid UTF-8
+        (b"text=help", "text/plain", None),
+        (b"text=help", "application/x-www-form-urlencoded", "1.5"),  # a fractional timestamp
+        (b"text=help", "application/x-www-form-urlencoded", "soon"),
+    ]
+    async with mockpanel_process(fake, tmp_path, port) as process:
+        await wait_until_listening(process)
+        transport = HttpTransport(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+        try:
+            statuses = []
+            for body, content_type, stamp in hostile:
+                extra = {"X-Slack-Request-Timestamp": stamp} if stamp else {}
+                statuses.append((await transport.raw(body, content_type, **extra))[0])
+        finally:
+            await transport.close()
+    assert process.stderr is not None
+    rest = (await process.stderr.read()).decode()
+    assert statuses == [400, 400, 400, 400, 415, 401, 401]
+    assert "Traceback" not in rest and " 500 " not in rest
+    assert rest.count("refused a Slack request") == len(hostile)
+    assert not fake.calls or {c.method for c in fake.calls} == {"auth.test"}

@@ -25,6 +25,7 @@ from bot.adapters.routing import RoutingOutbox
 from bot.config import Settings
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
+from bot.core.pacing import unpaced
 from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
 from bot.runtime import Runtime, build
 from tests.fakes import discord_model as model
@@ -66,7 +67,7 @@ class DiscordEnv:
         settings = DiscordSettings(
             token=fake.token, guild_ready_timeout=0.05, identify_delay=0, ack_deadline=ack_deadline
         )
-        client = MockpanelClient(runtime.dispatcher, settings)
+        client = MockpanelClient(runtime.dispatcher, settings, pacer=unpaced())  # tests never wait on real time
         routing.register("discord", client.outbox)
         task = asyncio.create_task(client.start(fake.token))
         env = cls(fake, runtime, client, clock)

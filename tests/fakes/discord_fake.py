@@ -76,6 +76,10 @@ class FakeDiscord:
         self.dms_closed: set[str] = set()
         self.denied: set[str] = set()  # channels where the bot lacks Send Messages
         self.files: dict[str, bytes] = {}
+        # (channel, author, nonce) -> (message id, when): with enforce_nonce, a repeat within
+        # the window returns the first message instead of posting a second
+        self.sent_nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self.nonce_window = 300.0
         self.calls: list[Call] = []
         self.rate_limits: list[tuple[str, re.Pattern[str], list[int], float]] = []
         self.latency: list[tuple[str, re.Pattern[str], float]] = []

@@ -140,15 +140,9 @@ class FakeGateway:
         return not needed or bool(session.intents & needed)
 
     def _content_for(self, session: Session, name: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Without the message-content intent, Discord blanks what other people wrote,
-        unless the bot is mentioned."""
         if name not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or session.intents & model.MESSAGE_CONTENT:
             return data
-        author = (data.get("author") or {}).get("id")
-        bot_id = self.fake.bot["id"]
-        if author == bot_id or f"<@{bot_id}>" in (data.get("content") or ""):
-            return data
-        return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+        return model.as_seen_without_content(data, self.fake.bot["id"])
 
     async def dispatch(self, name: str, data: dict[str, Any]) -> Mark | None:
         """Send a dispatch to the connected session (or keep it for a RESUME). Returns its

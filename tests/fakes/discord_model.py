@@ -93,6 +93,8 @@ def message(channel: dict[str, Any] | None, channel_id: str, author: dict[str, A
         "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False, "mention_everyone": False,
         "mentions": [], "mention_roles": [], "pinned": False, "flags": flags, "reactions": [],
     }  # fmt: skip
+    if body.get("nonce") is not None:
+        data["nonce"] = body["nonce"]  # echoed in the response and in MESSAGE_CREATE
     if channel is not None and channel.get("guild_id"):
         data["guild_id"] = channel["guild_id"]
     return data
@@ -132,6 +134,9 @@ def message_errors(body: dict[str, Any], files: int = 0) -> list[str]:
     content, embeds, rows = body.get("content") or "", body.get("embeds") or [], body.get("components") or []
     if not (content or embeds or files or rows or body.get("attachments")):
         errors.append("Cannot send an empty message")
+    nonce = body.get("nonce")
+    if nonce is not None and not (isinstance(nonce, int) or (isinstance(nonce, str) and len(nonce) <= 25)):
+        errors.append("nonce: an integer or a string of at most 25 characters")
     if len(content) > 2000:
         errors.append("content longer than 2000")
     if len(embeds) > 10:
@@ -187,6 +192,15 @@ def pings(content: str, allowed: dict[str, Any] | None) -> set[str]:
         if "roles" in parse or role_id in (allowed or {}).get("roles", []):
             found.add(f"role:{role_id}")
     return found
+
+
+def as_seen_without_content(data: dict[str, Any], bot_id: str) -> dict[str, Any]:
+    """Without the message-content intent, Discord blanks what other people wrote (on the
+    gateway and over REST), unless the bot is mentioned."""
+    author = (data.get("author") or {}).get("id")
+    if author == bot_id or f"<@{bot_id}>" in (data.get("content") or ""):
+        return data
+    return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
 
 
 def text_of(data: dict[str, Any]) -> str:

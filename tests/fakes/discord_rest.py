@@ -105,8 +105,15 @@ async def post_message(
         return error(
             400, 50006 if problems == ["Cannot send an empty message"] else 50035, "Invalid Form Body", problems
         )
+    nonce_key = (channel_id, author["id"], str(body["nonce"])) if body.get("nonce") is not None else None
+    if nonce_key is not None and body.get("enforce_nonce"):
+        earlier = fake.sent_nonces.get(nonce_key)
+        if earlier is not None and time.monotonic() - earlier[1] < fake.nonce_window:
+            return fake.messages[earlier[0]]  # the first message again, nothing new posted
     body = {**body, "attachments": [fake.host_file(name, content) for name, content in files]}
     message = model.message(channel, channel_id, author, body, kind=kind, flags=flags)
+    if nonce_key is not None:
+        fake.sent_nonces[nonce_key] = (message["id"], time.monotonic())
     message["pings"] = sorted(model.pings(message["content"], body.get("allowed_mentions")))
     fake.messages[message["id"]] = message
     if channel["type"] in (10, 11, 12):
@@ -149,6 +156,27 @@ def emoji_object(key: str) -> dict[str, Any]:
     if custom:
         return {"id": custom.group(3), "name": custom.group(2), "animated": bool(custom.group(1))}
     return {"id": None, "name": key}
+
+
+@route("GET", r"/channels/(?P<channel>\d+)/messages")
+async def list_messages(fake: FakeDiscord, request: web.Request, body: Any, files: Files,
+                        channel: str) -> web.Response:  # fmt: skip
+    """A page of a channel's history, newest first as Discord gives it: the `limit` (1-100)
+    messages just after `after`, or just before `before`, or the latest."""
+    if channel not in fake.channels:
+        return error(404, 10003, "Unknown Channel")
+    limit = int(request.query.get("limit", "50"))
+    if not 1 <= limit <= 100:
+        return error(400, 50035, "Invalid Form Body", ["limit 1 to 100"])
+    found = sorted((m for m in fake.channel_messages(channel)), key=lambda m: int(m["id"]))
+    if "after" in request.query:
+        page = [m for m in found if int(m["id"]) > int(request.query["after"])][:limit]
+    else:
+        before = int(request.query.get("before", str(1 << 63)))
+        page = [m for m in found if int(m["id"]) < before][-limit:]
+    readable = bool(fake.privileged_allowed & model.MESSAGE_CONTENT)
+    shown = [_public(m) if readable else model.as_seen_without_content(_public(m), fake.bot["id"]) for m in page]
+    return json_response([{**m, "reactions": reaction_list(fake, m["id"])} for m in reversed(shown)])
 
 
 @route("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)")

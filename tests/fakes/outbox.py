@@ -42,7 +42,9 @@ class RecordingOutbox:
 
         await asyncio.wait_for(watch(), timeout)
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError("platform unavailable")
@@ -51,7 +53,9 @@ class RecordingOutbox:
         self._posted.set()
         return message_id
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         self.notes.append(SentNote(channel_id, user_id, message, direct))
 
     def titled(self, prefix: str) -> list[SentPost]:

@@ -98,6 +98,9 @@ class SlackDriver:
         self.settle = settle
         self.team = team
         self._ids = itertools.count(1)
+        # Slack Connect: members of another organisation in a shared channel, and their own
+        # workspace. Their payloads carry that workspace where Slack puts it (see `_connect`).
+        self.home: dict[str, str] = {}
 
     async def send(self, kind: str, payload: dict[str, Any], retry: int = 0) -> int:
         status = await self.transport.send(kind, payload, retry)
@@ -129,7 +132,19 @@ class SlackDriver:
         }  # fmt: skip
 
     async def event(self, event: dict[str, Any], event_id: str | None = None, retry: int = 0) -> int:
-        return await self.send("events_api", self.event_body(event, event_id), retry)
+        return await self.send("events_api", self._connect_event(self.event_body(event, event_id)), retry)
+
+    def _connect_event(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An event from a shared channel, as Slack sends it to the host's installation: the
+        top-level `team_id` and the event's `user_team` name the actor's own workspace,
+        `context_team_id` and `authorizations` the workspace the app is installed in."""
+        event = body["event"]
+        user = event.get("user") or (event.get("message") or event.get("previous_message") or {}).get("user")
+        own = self.home.get(str(user))
+        if own is None:
+            return body
+        return {**body, "team_id": own, "context_team_id": self.team, "context_enterprise_id": None,
+                "is_ext_shared_channel": True, "event": {**event, "user_team": own, "source_team": own}}  # fmt: skip
 
     async def reply(self, user: str, parent_ts: str, text: str, channel: str = CHANNEL) -> str:
         """A person writes in a thread; returns the new message's ts."""
@@ -169,7 +184,7 @@ class SlackDriver:
 
     def _who(self, user: str) -> dict[str, Any]:
         return {
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.home.get(user, self.team)},
             "team": {"id": self.team, "domain": "careers"}, "api_app_id": "A1", "token": "verification-token",
             "trigger_id": f"trigger-{next(self._ids)}",
         }  # fmt: skip
@@ -196,9 +211,13 @@ class SlackDriver:
         payload = {
             "type": "view_submission", **self._who(user),
             "view": {**view, "id": f"V{next(self._ids)}", "hash": self.fake.new_ts(), "team_id": self.team,
-                     "state": {"values": state}},
+                     "state": {"values": state}, "app_installed_team_id": self.team},
             "response_urls": [],
         }  # fmt: skip
+        own = self.home.get(user)
+        if own is not None:  # a modal opened from a shared channel: only app_installed_team_id is the host
+            payload["team"] = {"id": own, "domain": "partner"}
+            payload["view"]["team_id"] = own
         return await self.send("interactive", payload)
 
     async def close(self) -> None:

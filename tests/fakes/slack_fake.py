@@ -95,10 +95,15 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._failures: dict[str, deque[Failure]] = {}
+        self._answers: dict[str, dict[str, Any]] = {}
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._counter = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._file_runner: web.AppRunner | None = None
+        self.files_port = 0
+        self.files: dict[str, dict[str, Any]] = {}  # file id -> what files.info says
+        self.downloads: list[str] = []  # file ids fetched from the file host
         self.tokens: dict[str, str] = {BOT_TOKEN: TEAM}  # bot token -> team
         self._url_owner: dict[str, str] = {}
         self._hosted: dict[str, bytes] = {}
@@ -108,17 +113,25 @@ class FakeSlack:
     # --- lifecycle and waiting -------------------------------------------------------------------
 
     async def start(self) -> FakeSlack:
-        app = web.Application()
+        # Slack takes uploads far larger than aiohttp's default 1 MiB body (the shipped banks
+        # exported as one YAML file are over 1 MiB).
+        app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/ws", self._websocket)
-        app.router.add_get("/files-pri/{id}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = self._runner.addresses[0][1]
+        # Uploaded files live on their own host, as on files.slack.com: the API's host is not it.
+        files = web.Application()
+        files.router.add_get("/files-pri/{id}/{name}", self._download)
+        self._file_runner = web.AppRunner(files, access_log=None)
+        await self._file_runner.setup()
+        await web.TCPSite(self._file_runner, "127.0.0.1", 0).start()
+        self.files_port = self._file_runner.addresses[0][1]
         return self
 
     async def close(self) -> None:
@@ -126,10 +139,17 @@ class FakeSlack:
             await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._file_runner is not None:
+            await self._file_runner.cleanup()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def files_url(self) -> str:
+        """Slack's file host (files.slack.com in production)."""
+        return f"http://127.0.0.1:{self.files_port}/"
 
     @property
     def api_url(self) -> str:
@@ -161,10 +181,14 @@ class FakeSlack:
 
     # --- setting the scene -----------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, admin: bool = False, bot: bool = False) -> None:
+    def add_user(
+        self, user_id: str, name: str, admin: bool = False, bot: bool = False, team: str | None = None
+    ) -> None:
+        """A person; without `team`, a member of whichever workspace asks about them. With one
+        (a Slack Connect member of another organisation), always of that workspace."""
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team,
             "name": name.lower(),
             "real_name": name,
             "is_admin": admin,
@@ -177,15 +201,32 @@ class FakeSlack:
         """A file someone uploaded (a file_input in a modal): Slack's file object for it."""
         file_id = f"F{next(self._counter)}"
         self._hosted[file_id] = content
-        url = f"{self.url}/files-pri/{file_id}"
-        return {"id": file_id, "name": name, "size": len(content), "url_private": url, "url_private_download": url}
+        url = f"{self.files_url}files-pri/{file_id}/{name}"
+        self.files[file_id] = {"id": file_id, "name": name, "size": len(content), "mimetype": "text/plain",
+                               "url_private": url, "url_private_download": url + "?download"}  # fmt: skip
+        # What a view_submission's file_input carries: Slack sends the file's details along.
+        return dict(self.files[file_id])
 
-    async def _download(self, request: web.Request) -> web.Response:
+    async def _download(self, request: web.Request) -> web.StreamResponse:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         content = self._hosted.get(request.match_info["id"])
         if token not in self.tokens or content is None:
             return web.Response(status=404 if content is None else 403)
-        return web.Response(body=content, content_type="application/octet-stream")
+        self.downloads.append(request.match_info["id"])
+        # Streamed in pieces, as a real file host does: one read() sees only the first of them.
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.content_length = len(content)
+        await response.prepare(request)
+        for start in range(0, len(content), 16 * 1024):
+            await response.write(content[start : start + 16 * 1024])
+            await asyncio.sleep(0)
+        await response.write_eof()
+        await self._notify()
+        return response
+
+    def answer(self, method: str, body: dict[str, Any]) -> None:
+        """Make every later call of `method` answer `body` (say `{"ok": True}` with no fields)."""
+        self._answers[method] = body
 
     def fail(self, method: str, status: int = 200, error: str = "", retry_after: int | None = None) -> None:
         """Make the next call of `method` fail: an HTTP status (429, 500) or `ok: false`."""
@@ -237,6 +278,7 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": failure.error})
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         body = handler(params, token) if handler else {"ok": False, "error": "unknown_method"}
+        body = self._answers.get(method, body)
         await self._notify()
         return web.json_response(body)
 
@@ -290,7 +332,13 @@ class FakeSlack:
 
     def _m_users_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         user = self.users.get(str(params.get("user")))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {**user, "team_id": user["team_id"] or self.tokens.get(token or "", TEAM)}}
+
+    def _m_files_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        file = self.files.get(str(params.get("file")))
+        return {"ok": True, "file": file} if file else {"ok": False, "error": "file_not_found"}
 
     def _m_conversations_open(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": f"D{params['users']}"}}

@@ -60,6 +60,12 @@ class SlackWorld:
     def tenant(self) -> str:
         return f"slack:{TEAM}"
 
+    @property
+    def http(self) -> HttpTransport:
+        """The signed-HTTP transport, for raw requests (only in HTTP mode)."""
+        assert isinstance(self.driver.transport, HttpTransport)
+        return self.driver.transport
+
     async def advance(self, **delta: float) -> int:
         """Move the fake clock on and fire what is due, as the scheduler would."""
         self.clock.advance(timedelta(**delta))
@@ -74,6 +80,7 @@ def config_for(fake: FakeSlack, **overrides: str) -> SlackConfig:
         app_token=APP_TOKEN,
         signing_secret=SIGNING_SECRET,
         api_url=fake.api_url,
+        files_url=fake.files_url,
         http_host="127.0.0.1",
     )
     return replace(base, **overrides)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -149,13 +149,19 @@ def _timer(key: str, minutes: float, **payload: object) -> Timer:
     return Timer(key, TENANT, "general", T0 + timedelta(minutes=minutes), "round", dict(payload))
 
 
+async def claim_due(store: SqliteStore, now: datetime) -> list[Timer]:
+    """What the scheduler and dispatcher do together: read the due timers, and fire those whose
+    row this process takes (in the firing event's transaction)."""
+    return [t for t in await store.due_timers(now) if await store.take_timer(t.key, t.due)]
+
+
 async def test_set_timer_replaces_by_key(store: SqliteStore) -> None:
     assert await store.next_timer_due() is None
     await store.set_timer(_timer("round:1:answer", 5, phase="answer"))
     await store.set_timer(_timer("round:1:answer", 10, phase="rate"))
     assert await store.next_timer_due() == T0 + timedelta(minutes=10)
-    assert await store.claim_due_timers(T0 + timedelta(minutes=9)) == []
-    assert await store.claim_due_timers(T0 + timedelta(minutes=10)) == [_timer("round:1:answer", 10, phase="rate")]
+    assert await claim_due(store, T0 + timedelta(minutes=9)) == []
+    assert await claim_due(store, T0 + timedelta(minutes=10)) == [_timer("round:1:answer", 10, phase="rate")]
 
 
 async def test_claim_due_timers_returns_due_ones_in_order_once(store: SqliteStore) -> None:
@@ -170,20 +176,20 @@ async def test_claim_due_timers_returns_due_ones_in_order_once(store: SqliteStor
         await store.set_timer(timer)
     assert await store.next_timer_due() == T0 - timedelta(minutes=5)
 
-    claimed = await store.claim_due_timers(T0 + timedelta(minutes=1))
+    claimed = await claim_due(store, T0 + timedelta(minutes=1))
     assert [t.key for t in claimed] == ["c", "z", "a", "b"]
     assert claimed[0] == _timer("c", -5, nested={"x": [1, 2]})
-    assert await store.claim_due_timers(T0 + timedelta(minutes=1)) == []
+    assert await claim_due(store, T0 + timedelta(minutes=1)) == []
     assert await store.next_timer_due() == T0 + timedelta(minutes=60)
-    assert [t.key for t in await store.claim_due_timers(T0 + timedelta(days=1))] == ["late"]
+    assert [t.key for t in await claim_due(store, T0 + timedelta(days=1))] == ["late"]
     assert await store.next_timer_due() is None
 
 
 async def test_timer_due_in_another_timezone_is_compared_as_an_instant(store: SqliteStore) -> None:
     due = (T0 + timedelta(seconds=30)).astimezone(ZoneInfo("America/Los_Angeles"))
     await store.set_timer(Timer("tz", TENANT, "general", due, "qotd", {}))
-    assert await store.claim_due_timers(T0 + timedelta(seconds=29)) == []
-    claimed = await store.claim_due_timers(T0 + timedelta(seconds=30, microseconds=1))
+    assert await claim_due(store, T0 + timedelta(seconds=29)) == []
+    claimed = await claim_due(store, T0 + timedelta(seconds=30, microseconds=1))
     assert [t.due for t in claimed] == [due]
 
 
@@ -192,7 +198,7 @@ async def test_cancel_timer(store: SqliteStore) -> None:
     await store.set_timer(_timer("drop", 0))
     await store.cancel_timer("drop")
     await store.cancel_timer("never-set")
-    assert [t.key for t in await store.claim_due_timers(T0 + timedelta(hours=1))] == ["keep"]
+    assert [t.key for t in await claim_due(store, T0 + timedelta(hours=1))] == ["keep"]
 
 
 async def test_two_stores_on_one_file_never_claim_the_same_timer(store: SqliteStore) -> None:
@@ -205,7 +211,7 @@ async def test_two_stores_on_one_file_never_claim_the_same_timer(store: SqliteSt
             # A timer not yet due stays for the next wave.
             await store.set_timer(_timer(f"future-{wave}", 60 * wave + 30))
             results = await asyncio.wait_for(
-                asyncio.gather(*(s.claim_due_timers(now) for s in (store, other, other, store, other))),
+                asyncio.gather(*(claim_due(s, now) for s in (store, other, other, store, other))),
                 timeout=30,
             )
             claimed = [t.key for batch in results for t in batch]

@@ -343,7 +343,12 @@ def test_a_category_defined_twice() -> None:
     with pytest.raises(BankError) as caught:
         build_library([("a.yaml", BANK), ("b.yaml", BANK.replace("id: mine", "id: other"))])
     line = line_of(BANK, "- id: cat")
-    assert str(caught.value) == f"b.yaml, line {line}, field `categories[0].id`: category `cat` is defined twice"
+    first, *rest = caught.value.problems
+    assert first == f"b.yaml, line {line}, field `categories[0].id`: category `cat` is defined twice"
+    assert rest == [
+        f"b.yaml, line {line_of(BANK, '- id: q-001')}, field `questions[0].id`: duplicate question id `q-001` (also in a.yaml)",
+        f"b.yaml, line {line_of(BANK, '- id: q-002')}, field `questions[1].id`: duplicate question id `q-002` (also in a.yaml)",
+    ]
 
 
 def test_a_category_may_not_redefine_the_shipped_ones(library: Library) -> None:

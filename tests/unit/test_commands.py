@@ -69,6 +69,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "config show": ("config show", {}),
     "config organiser-role": ("config organiser-role Mentors", {"role": "Mentors"}),
     "config organisers": ("config organisers @alice <@U123> <@!42>", {"users": ["alice", "U123", "42"]}),
+    "config locale": ("config locale EN-us", {"locale": "en-US"}),
     "config rating-emoji": (
         "config rating-emoji 😞 😐 🙂 😀 🤩",
         {"emoji": ["😞", "😐", "🙂", "😀", "🤩"]},

@@ -53,14 +53,18 @@ class ConsoleOutbox:
     write: Callable[[str], None] = print
     posts: list[ConsolePost] = field(default_factory=list)
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         message_id = f"m{len(self.posts) + 1}"
         self.posts.append(ConsolePost(message_id, channel_id, thread_id, message))
         where = f"#{channel_id}" + (f" › thread {thread_id}" if thread_id else "")
         self.write(f"\n[{message_id}] {where}\n{render_message(message, self.clock.now())}")
         return message_id
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         self.write(f"\n(private to {user_id}) {render_message(message, self.clock.now())}")
 
     def latest_question(self) -> str | None:

@@ -5,7 +5,8 @@ then a tap hands the raw payload to `translate`, with the dispatch's session and
 number. Reactions are read from the raw MESSAGE_REACTION_ADD/REMOVE dispatches (what
 `on_raw_reaction_add` reports), so they count on messages long gone from any cache, and their
 event id is the dispatch's "<session>:<seq>": a dispatch replayed after a RESUME is the same
-event and counts once. A fresh session (READY) triggers `reconcile`.
+event and counts once. A fresh session (READY) triggers `catchup` (thread replies in open
+questions of the day) and then `reconcile` (ratings on open answers).
 
 Reactions carry no time, so a rating change's order (for "the latest counts") is its place
 in the gateway's stream: one connection delivers in order, so (session epoch, sequence, 0),
@@ -27,6 +28,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import translate, tree
+from bot.adapters.discord.catchup import ThreadCatchup
 from bot.adapters.discord.config import DiscordSettings
 from bot.adapters.discord.interactions import InteractionHandler
 from bot.adapters.discord.outbox import DiscordOutbox
@@ -36,6 +38,7 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event, MessagePosted
 from bot.core.flows.context import Public, Reply
 from bot.core.messages import Message
+from bot.core.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +61,13 @@ def intents(message_content: bool) -> discord.Intents:
     return wanted
 
 
+def channel_pacer() -> Pacer:
+    """Discord lets a bot post five messages per five seconds in a channel."""
+    return Pacer(rate=1.0, burst=5)
+
+
 class MockpanelClient(discord.Client):
-    def __init__(self, dispatcher: Dispatcher, settings: DiscordSettings) -> None:
+    def __init__(self, dispatcher: Dispatcher, settings: DiscordSettings, pacer: Pacer | None = None) -> None:
         super().__init__(
             intents=intents(settings.message_content == "on"),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -71,6 +79,10 @@ class MockpanelClient(discord.Client):
         self.dispatcher = dispatcher
         self.settings = settings
         self.outbox = DiscordOutbox(self)
+        # Delivery paces posts per channel before they reach discord.py, so a burst of rows
+        # (a results post, then the next question) waits its turn instead of collecting 429s.
+        self.pacer = pacer if pacer is not None else channel_pacer()
+        dispatcher.delivery.pacers["discord"] = self.pacer
         self.interactions = InteractionHandler(self, dispatcher, self.outbox, self.guild_info, settings.ack_deadline)
         self.errors: deque[BaseException] = deque(maxlen=100)  # the latest, for health checks and tests
         self.work = Work(on_error=self.errors.append)
@@ -189,8 +201,10 @@ class MockpanelClient(discord.Client):
 
     async def _on_ready_dispatch(self, data: Mapping[str, Any], session: str, seq: int) -> None:
         reconciler = Reconciler(self.http, self.dispatcher, session, order=lambda: self._read_back_order(session))
+        catchup = ThreadCatchup(self.http, self.dispatcher.store, str(self.user.id) if self.user else "", self._handle)
         for guild in data.get("guilds", []):
-            await reconciler.guild(str(guild["id"]), self._serially)
+            await catchup.guild(self.guild_info(str(guild["id"])), self._serially)  # answers first ...
+            await reconciler.guild(str(guild["id"]), self._serially)  # ... then ratings, theirs included
         self.reconciled += reconciler.fixed
         if reconciler.fixed:
             log.info("reconciled %d rating(s) after a new gateway session", reconciler.fixed)

@@ -33,7 +33,13 @@ ACK_DEADLINE = 2.0  # seconds: leaves a margin under Discord's 3
 AUTOCOMPLETE = 4
 MAX_ATTACHMENT = 2 * 1024 * 1024
 REMEMBERED = 2_000
+NOT_OURS = "That button isn't one of mockpanel's; nothing was changed."
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
+
+
+def _message_id(payload: Mapping[str, Any]) -> str:
+    message = payload.get("message")
+    return str(message.get("id")) if isinstance(message, Mapping) else "?"
 
 
 class _Responder:
@@ -112,6 +118,12 @@ class InteractionHandler:
                 await self._autocomplete(interaction, payload)
                 return
             custom = ids.parse(str((payload.get("data") or {}).get("custom_id", "")))
+            if kind == translate.MESSAGE_COMPONENT and not self._ours(payload):
+                log.warning(
+                    "a component on message %s, which mockpanel did not send, was ignored", _message_id(payload)
+                )
+                await interaction.response.send_message(NOT_OURS, ephemeral=True)
+                return
             if kind == translate.MESSAGE_COMPONENT and custom is not None and custom.kind == ids.REOPEN:
                 await self._reopen(interaction, custom.name)
                 return
@@ -169,6 +181,13 @@ class InteractionHandler:
             raise ValueError(f"That file is larger than {MAX_ATTACHMENT // (1024 * 1024)} MB.")
         data = await self.client.http.get_from_cdn(str(found["url"]))
         return data[:MAX_ATTACHMENT].decode("utf-8", errors="replace")
+
+    def _ours(self, payload: Mapping[str, Any]) -> bool:
+        """A component on a message this bot sent (its own posts, and its interaction replies)."""
+        message = payload.get("message")
+        author = message.get("author") if isinstance(message, Mapping) else None
+        me = self.client.user
+        return isinstance(author, Mapping) and me is not None and str(author.get("id")) == str(me.id)
 
     def _keep(self, form: Form) -> str:
         token = secrets.token_hex(8)

@@ -12,11 +12,14 @@ import asyncio
 import io
 import logging
 from collections import OrderedDict
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
 
+import aiohttp
 import discord
 
 from bot.adapters.discord.render import Outgoing, is_question, render_message, thread_name
+from bot.core.errors import SendLater, SendRefused, in_delivery_terms
 from bot.core.messages import Message
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,24 @@ log = logging.getLogger(__name__)
 THREAD_ALREADY_EXISTS = 160004
 THREAD_ARCHIVE_MINUTES: Literal[60, 1440, 4320, 10080] = 1440
 REMEMBERED = 10_000
+T = TypeVar("T")
+
+
+def classified(error: BaseException) -> BaseException:
+    """Delivery's view of a failed call: try later (429, 5xx, no connection) or never (no
+    access, unknown channel, a request Discord rejects as it stands)."""
+    if isinstance(error, discord.HTTPException):
+        if error.status == 429 or error.status >= 500:
+            retry_after = error.response.headers.get("Retry-After") if error.response is not None else None
+            return SendLater(f"Discord {error.status}", float(retry_after) if retry_after else None)
+        return SendRefused(f"Discord said {error.status} ({error.text or 'no reason given'})")
+    if isinstance(error, aiohttp.ClientError | OSError | TimeoutError):
+        return SendLater(f"no connection to Discord ({type(error).__name__})")
+    return error
+
+
+async def delivering(call: Callable[[], Awaitable[T]]) -> T:
+    return await in_delivery_terms(call, classified)
 
 
 def mentions() -> discord.AllowedMentions:
@@ -92,18 +113,29 @@ class DiscordOutbox:
         self._thread_locks: dict[str, asyncio.Lock] = {}
         self.logged_in = asyncio.Event()  # timers due at start-up wait for the login, not fail
 
-    async def send(self, channel_id: str, part: Outgoing) -> str:
+    async def send(self, channel_id: str, part: Outgoing, nonce: str | None = None) -> str:
+        """With a nonce, Discord enforces it: the same nonce again returns the first message
+        instead of posting a second (a delivery re-sent after a crash)."""
         await self.logged_in.wait()
         channel = self.client.get_partial_messageable(int(channel_id))
-        sent = await channel.send(**send_kwargs(part))
+        kwargs = send_kwargs(part)
+        if nonce is not None:
+            kwargs["nonce"] = nonce
+        sent = await channel.send(**kwargs)
         return str(sent.id)
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
+        return await delivering(lambda: self._post(channel_id, message, thread_id, key))
+
+    async def _post(self, channel_id: str, message: Message, thread_id: str | None, key: str | None) -> str:
         target = channel_id
         if thread_id is not None:
             await self.ensure_thread(channel_id, thread_id, "Answers")
             target = thread_id
-        sent = [await self.send(target, part) for part in render_message(message)]
+        parts = render_message(message)
+        sent = [await self.send(target, part, f"{key}.{i}" if key else None) for i, part in enumerate(parts)]
         if thread_id is None and is_question(message):
             await self.ensure_thread(channel_id, sent[0], thread_name(message))
         return sent[0]
@@ -126,11 +158,14 @@ class DiscordOutbox:
                 self._remember(self.thread_parents, message_id, parent_id)
         self._thread_locks.pop(message_id, None)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
-        await self.direct(user_id, message)
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
+        await delivering(lambda: self.direct(user_id, message, key))
 
-    async def direct(self, user_id: str, message: Message) -> bool:
-        """Send a direct message; False if the person does not accept them."""
+    async def direct(self, user_id: str, message: Message, key: str | None = None) -> bool:
+        """Send a direct message; False if the person does not accept them. `key` is the nonce
+        base, as for posts, so a note re-sent after a crash is not a second message."""
         try:
             channel_id = self._dm_channels.get(user_id)
             if channel_id is None:
@@ -138,8 +173,8 @@ class DiscordOutbox:
                 data = await self.client.http.start_private_message(int(user_id))
                 channel_id = str(data["id"])
                 self._remember(self._dm_channels, user_id, channel_id)
-            for part in render_message(message):
-                await self.send(channel_id, part)
+            for i, part in enumerate(render_message(message)):
+                await self.send(channel_id, part, f"{key}.{i}" if key else None)
         except discord.Forbidden as error:
             log.info("user %s does not accept direct messages (%s)", user_id, error.code)
             return False

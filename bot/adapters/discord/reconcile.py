@@ -20,7 +20,7 @@ from bot.adapters.discord import translate
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Actor, ReactionAdded, ReactionRemoved
 from bot.core.flows.ratings import rating_window
-from bot.core.ports import AnswerRecord
+from bot.core.ports import AnswerRecord, RoundRepository
 from bot.core.rounds.group import ref_question
 from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
 
@@ -59,6 +59,17 @@ def route_emoji(emoji: str) -> str:
 
 
 Serial = Callable[[str, Callable[[], Awaitable[None]]], Awaitable[None]]
+
+
+async def open_qotd_threads(store: RoundRepository, tenant: str) -> list[tuple[str, str]]:
+    """(parent channel, thread) of every question of the day still taking answers in a
+    community: replies posted there while the gateway was away are answers to catch up on."""
+    threads = []
+    for round_ in await store.open_rounds(tenant, ("qotd",)):
+        thread = await store.message_for_ref(tenant, ref_question(round_.id, 0))
+        if thread is not None:  # None: the question itself is still waiting in the outbox
+            threads.append((round_.channel_id, thread))
+    return threads
 
 
 class Reconciler:

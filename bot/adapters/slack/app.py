@@ -5,10 +5,12 @@ normalised event, and delivers the replies."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -18,6 +20,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.state_store.stateless import StatelessOAuthStateStore
 
 from bot.adapters.slack import bank_import, translate
@@ -26,10 +29,11 @@ from bot.adapters.slack.config import BOT_SCOPES, COMMAND, SlackConfig
 from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.installations import DatabaseInstallationStore
 from bot.adapters.slack.outbox import SlackOutbox
-from bot.adapters.slack.pacing import Pacer
+from bot.adapters.slack.pacing import Pacer, post_pacer
 from bot.adapters.slack.render import ACTION_PREFIX, FORM_PREFIX, render_home
 from bot.adapters.slack.replies import Interaction, Replier
 from bot.adapters.slack.work import SerialWork
+from bot.core.bank_limits import load_off_loop
 from bot.core.dispatcher import Dispatcher
 from bot.core.errors import MockpanelError, UsageError
 from bot.core.events import Actor, Event, MessagePosted
@@ -41,7 +45,14 @@ log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
 SEEN_EVENTS = 10_000
+INBOX = "slack"  # the inbox rows this adapter writes
 STATE_SECONDS = 300
+
+
+def _said(error: Exception) -> str:
+    if isinstance(error, MockpanelError) and str(error):
+        return str(error)
+    return "Could not download the bank file from Slack; try again."
 
 
 def retry_number(request: AsyncBoltRequest) -> int:
@@ -63,8 +74,11 @@ class SlackBot:
         updates: Pacer | None = None,
     ) -> None:
         self.dispatcher = dispatcher
+        self.store = store
         self.config = config
         self.installations = DatabaseInstallationStore(store) if config.oauth else None
+        # Delivery paces every post per channel; Slack allows about one a second.
+        dispatcher.delivery.pacers["slack"] = posts or post_pacer()
         lookup = self.installations.bot_token if self.installations is not None else None
         self.clients = ClientPool(config.api_url, "" if config.oauth else config.bot_token, lookup)
         self.directory = Directory(self.clients)
@@ -127,6 +141,7 @@ class SlackBot:
         return authorize
 
     def _register(self, app: AsyncApp) -> None:
+        app.use(self.keep_in_inbox)
         app.command(COMMAND)(self.on_command)
         for kind in ("reaction_added", "reaction_removed", "message"):
             app.event(kind)(self.on_event)
@@ -141,23 +156,70 @@ class SlackBot:
 
     # --- listeners: queue, then ack --------------------------------------------------------------
 
-    async def on_command(self, ack: Ack, body: Body) -> None:
+    async def keep_in_inbox(self, body: Body, context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+        """Bolt middleware, before any ack: the request is written to the inbox (group-committed,
+        a fraction of a millisecond) so that what Slack hears was received survives a crash or
+        SIGTERM; it is worked off from there, and again on the next start if need be."""
+        if translate.inbox_kind(body) is not None:
+            context["inbox_id"] = await self.store.inbox_add(INBOX, json.dumps(body), datetime.now(UTC))
+        await next()
+
+    async def replay_inbox(self) -> int:
+        """Queue again what an earlier process acknowledged but did not finish."""
+        pending = await self.store.inbox_pending(INBOX)
+        for inbox_id, text in pending:
+            self._route(json.loads(text), inbox_id)
+        if pending:
+            log.info("working off %d Slack request(s) received before the last stop", len(pending))
+        return len(pending)
+
+    def _route(self, body: Body, inbox_id: int | None) -> None:
+        """Queue the work for a command, an event, a button or a form (the one place listeners and
+        the inbox replay share), or let the inbox row go if there is nothing to do."""
+        kind = translate.inbox_kind(body)
         team = translate.team_id(body)
-        self.work.submit((team, body.get("channel_id")), lambda: self._command(team, body))
+        key: Hashable | None = None
+        job: Callable[[], Awaitable[None]] | None = None
+        if kind == "command":
+            key, job = (team, body.get("channel_id")), lambda: self._command(team, body)
+        elif kind == "event":
+            event: Body = body.get("event") or {}
+            user = translate.event_actor(event)
+            if user is not None:
+                key, job = (team, translate.event_channel(event)), lambda: self._event(team, user, body)
+        elif kind == "action":
+            key, job = (team, translate.action_channel(body)), lambda: self._action(team, body)
+        elif kind == "view":
+            channel = translate.metadata(body.get("view") or {}).get("channel", "")
+            key, job = (team, channel), lambda: self._view(team, body)
+        if job is None:
+            if inbox_id is not None:
+                self.work.submit(("inbox",), lambda: self.store.inbox_done(inbox_id))
+            return
+        self.work.submit(key, self._finishing(job, inbox_id))
+
+    def _finishing(self, job: Callable[[], Awaitable[None]], inbox_id: int | None) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await job()  # an error keeps the row: the next start tries again
+            if inbox_id is not None:
+                await self.store.inbox_done(inbox_id)
+
+        return run
+
+    async def on_command(self, ack: Ack, body: Body, context: AsyncBoltContext) -> None:
+        self._route(body, context.get("inbox_id"))
         await ack()
 
-    async def on_event(self, body: Body, request: AsyncBoltRequest) -> None:
-        """Events are acked by Bolt before this runs."""
+    async def on_event(self, body: Body, request: AsyncBoltRequest, context: AsyncBoltContext) -> None:
+        """Events are acked by Bolt before this runs (after the inbox middleware)."""
+        inbox_id = context.get("inbox_id")
         event_id = str(body.get("event_id", ""))
         if event_id and event_id in self._seen and retry_number(request) > 0:
-            return  # a redelivery of something already queued; the store would refuse it anyway
-        self._remember(event_id)
-        event: Body = body.get("event") or {}
-        user = translate.event_actor(event)
-        if user is None:
+            # a redelivery of something already queued; the store would refuse it anyway
+            self._route({}, inbox_id)
             return
-        team = translate.team_id(body)
-        self.work.submit((team, translate.event_channel(event)), lambda: self._event(team, user, body))
+        self._remember(event_id)
+        self._route(body, inbox_id)
 
     async def on_home_opened(self, body: Body) -> None:
         event: Body = body.get("event") or {}
@@ -181,15 +243,12 @@ class SlackBot:
         job = lambda: listeners.handle_tokens_revoked_events(event, context)  # noqa: E731
         self.work.submit(("install", translate.team_id(body)), job)
 
-    async def on_action(self, ack: Ack, body: Body) -> None:
-        team = translate.team_id(body)
-        self.work.submit((team, translate.action_channel(body)), lambda: self._action(team, body))
+    async def on_action(self, ack: Ack, body: Body, context: AsyncBoltContext) -> None:
+        self._route(body, context.get("inbox_id"))
         await ack()
 
-    async def on_view(self, ack: Ack, body: Body) -> None:
-        team = translate.team_id(body)
-        channel = translate.metadata(body.get("view") or {}).get("channel", "")
-        self.work.submit((team, channel), lambda: self._view(team, body))
+    async def on_view(self, ack: Ack, body: Body, context: AsyncBoltContext) -> None:
+        self._route(body, context.get("inbox_id"))
         await ack()
 
     def _remember(self, event_id: str) -> None:
@@ -250,13 +309,21 @@ class SlackBot:
     async def _bank_import(self, team: str, body: Body, actor: Actor) -> None:
         view: Body = body.get("view") or {}
         where = Interaction(team, translate.metadata(view).get("channel", ""), actor.user_id)
-        file = bank_import.uploaded_file(view)
+        if not await self.dispatcher.is_organiser(translate.tenant(team), actor):
+            await self._handle(translate.imported_bank(body, actor, None), where)  # the core explains
+            return
+        file_id = bank_import.uploaded_file_id(view)
         try:
-            if file is None:
+            if file_id is None:
                 raise UsageError("Choose a YAML bank file to import.")
-            text = await bank_import.download(file, await self.clients.token(team))
-        except (MockpanelError, aiohttp.ClientError) as error:
-            await self.replier.deliver(where, [Message(text=str(error) or "Could not download the bank file.")])
+            client = await self.clients.for_team(team)
+            token = await self.clients.token(team)
+            text = await bank_import.download(client, file_id, token, self.config.files_url)
+            # Read it here, before the core's transaction: the core then finds it already read.
+            await load_off_loop(text, bank_import.SOURCE, self.dispatcher.libraries.shipped)
+        except (MockpanelError, aiohttp.ClientError, SlackClientError) as error:
+            log.warning("bank import of file %s refused: %s", file_id, type(error).__name__)
+            await self.replier.deliver(where, [Message(text=_said(error))])
             return
         await self._handle(translate.imported_bank(body, actor, text), where)
 

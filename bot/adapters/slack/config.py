@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from bot.core.errors import MockpanelError
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Where Slack serves uploaded files (`url_private`): the bot token is only ever sent there.
+DEFAULT_FILES_URL = "https://files.slack.com/"
 COMMAND = "/mock"
 EVENTS_PATH = "/slack/events"
 
@@ -42,12 +44,14 @@ class SlackConfig:
     client_id: str = ""
     client_secret: str = field(default="", repr=False)
     api_url: str = DEFAULT_API_URL
+    files_url: str = DEFAULT_FILES_URL
     redirect_uri: str = ""
     http_host: str = "0.0.0.0"
 
     @classmethod
     def from_secrets(cls, secrets: Mapping[str, str]) -> SlackConfig:
         api_url = secrets.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+        files_url = secrets.get("SLACK_FILES_URL", "").strip() or DEFAULT_FILES_URL
         return cls(
             bot_token=secrets.get("SLACK_BOT_TOKEN", "").strip(),
             app_token=secrets.get("SLACK_APP_TOKEN", "").strip(),
@@ -55,6 +59,7 @@ class SlackConfig:
             client_id=secrets.get("SLACK_CLIENT_ID", "").strip(),
             client_secret=secrets.get("SLACK_CLIENT_SECRET", "").strip(),
             api_url=api_url if api_url.endswith("/") else api_url + "/",
+            files_url=files_url if files_url.endswith("/") else files_url + "/",
             redirect_uri=secrets.get("SLACK_REDIRECT_URI", "").strip(),
             http_host=secrets.get("SLACK_HTTP_HOST", "").strip() or "0.0.0.0",
         )

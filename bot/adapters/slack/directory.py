@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,20 +20,31 @@ TTL_SECONDS = 600.0
 MAX_ENTRIES = 10_000
 
 
-def actor_from_user(user: dict[str, Any]) -> Actor:
-    profile = user.get("profile") or {}
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def actor_from_user(user: Mapping[str, Any], home_team: str = "") -> Actor:
+    """A `users.info` user as an actor. Only an admin or owner of `home_team` (the tenant's own
+    workspace) is an organiser: in a Slack Connect channel, the other organisation's admins are
+    admins of *their* workspace, not of this one. Fields of the wrong type count as unknown."""
+    profile = user.get("profile")
+    profile = profile if isinstance(profile, Mapping) else {}
+    user_id = _text(user.get("id"))
     name = (
-        profile.get("display_name")
-        or profile.get("real_name")
-        or user.get("real_name")
-        or user.get("name")
-        or user.get("id", "")
+        _text(profile.get("display_name"))
+        or _text(profile.get("real_name"))
+        or _text(user.get("real_name"))
+        or _text(user.get("name"))
+        or user_id
     )
+    own_workspace = not home_team or _text(user.get("team_id")) == home_team
+    admin = any(user.get(flag) is True for flag in ("is_admin", "is_owner", "is_primary_owner"))
     return Actor(
-        user_id=str(user.get("id", "")),
-        display_name=str(name),
-        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
-        is_organiser=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+        user_id=user_id,
+        display_name=name,
+        is_bot=user.get("is_bot") is True or user_id == "USLACKBOT",
+        is_organiser=admin and own_workspace,
     )
 
 
@@ -54,10 +65,15 @@ class Directory:
             client = await self.clients.for_team(team_id)
             self.lookups += 1
             response = await client.users_info(user=user_id)
-            found = actor_from_user(dict(response["user"]))
-        except (SlackApiError, SlackClientError, NotInstalled, KeyError) as error:
+        except (SlackApiError, SlackClientError, NotInstalled) as error:
             log.warning("users.info failed for %s: %s", user_id, error)
             return Actor(user_id=user_id, display_name=fallback_name or user_id)
+        user = response.data.get("user") if isinstance(response.data, dict) else None
+        if not isinstance(user, Mapping) or _text(user.get("id")) != user_id:
+            # A Web API answer without the field we asked for: an unknown person, not a crash.
+            log.warning("users.info for %s answered without a matching user object", user_id)
+            return Actor(user_id=user_id, display_name=fallback_name or user_id)
+        found = actor_from_user(user, team_id)
         if len(self._cache) >= MAX_ENTRIES:
             self._cache.clear()
         self._cache[key] = (self.now() + self.ttl, found)

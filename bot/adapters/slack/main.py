@@ -15,6 +15,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 
 from bot.adapters.routing import RoutingOutbox
+from bot.adapters.slack import requests
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.config import EVENTS_PATH, SlackConfig
 from bot.config import Settings
@@ -29,6 +30,7 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     config.check(http)
     bot = SlackBot(runtime.dispatcher, runtime.store, config)
     routing.register("slack", bot.outbox)
+    await bot.replay_inbox()
     try:
         if http:
             runner = await start_http(bot, config.http_host, int(getattr(args, "port", 3000)))
@@ -57,11 +59,13 @@ def web_app(bot: SlackBot) -> web.Application:
         return web.Response(text="ok")
 
     server.web_app.router.add_get("/healthz", health)
+    server.web_app.middlewares.append(requests.guard(bot.config.signing_secret, EVENTS_PATH))
     return server.web_app
 
 
 async def start_http(bot: SlackBot, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app(bot), access_log=None)
+    # Requests in flight get a moment to finish; open keep-alive connections do not hold up a stop.
+    runner = web.AppRunner(web_app(bot), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

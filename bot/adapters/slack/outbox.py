@@ -1,11 +1,15 @@
-"""The core's Outbox for Slack: public posts with `chat.postMessage` (paced per channel),
-private notes with `chat.postEphemeral` or a direct message, files with the v2 upload, and
-`chat.update` behind one limiter per workspace."""
+"""The core's Outbox for Slack: public posts with `chat.postMessage`, private notes with
+`chat.postEphemeral` or a direct message, files with the v2 upload, and `chat.update` behind
+one limiter per workspace. Delivery paces posts per channel (bot/core/delivery.py); direct
+messages sent from here outside delivery are paced here."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -13,15 +17,39 @@ from bot.adapters.slack.clients import ClientPool
 from bot.adapters.slack.pacing import Pacer, post_pacer, update_limiter
 from bot.adapters.slack.render import render_message
 from bot.adapters.slack.translate import message_key, split_key, team_of
+from bot.core.errors import SendLater, SendRefused, in_delivery_terms
 from bot.core.messages import Attachment, Message
 
 log = logging.getLogger(__name__)
 # chat.postEphemeral cannot reach this person here (not a member, or the bot isn't): use a DM.
 UNREACHABLE = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived", "cannot_dm_bot"}
+# Errors Slack gives for its own trouble: worth another try later.
+TEMPORARY = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+T = TypeVar("T")
 
 
 def slack_error(error: SlackApiError) -> str:
     return str(error.response.get("error", "")) if error.response is not None else ""
+
+
+def classified(error: BaseException) -> BaseException:
+    """Delivery's view of a failed call: later (429, 5xx, Slack's own trouble, no connection)
+    or never (no access, an unknown or archived channel, a message Slack rejects)."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code if error.response is not None else 0
+        code = slack_error(error)
+        if status == 429 or status >= 500 or code in TEMPORARY:
+            header = error.response.headers.get("Retry-After") if error.response is not None else None
+            retry_after = float(header[0] if isinstance(header, list) else header) if header else None
+            return SendLater(f"Slack {status} {code}".strip(), retry_after)
+        return SendRefused(f"Slack said {code or status}")
+    if isinstance(error, aiohttp.ClientError | OSError | TimeoutError):
+        return SendLater(f"no connection to Slack ({type(error).__name__})")
+    return error
+
+
+async def delivering(call: Callable[[], Awaitable[T]]) -> T:
+    return await in_delivery_terms(call, classified)
 
 
 class SlackOutbox:
@@ -30,16 +58,29 @@ class SlackOutbox:
         self.posts = posts or post_pacer()
         self.updates = updates or update_limiter()
 
-    async def post(self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None) -> str:
+    async def post(
+        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
+    ) -> str:
         team = team_of(tenant)
-        client = await self.clients.for_team(team)
         thread_ts = split_key(thread_id)[1] if thread_id else None
-        return await self._post(client, team, channel_id, message, thread_ts)
+
+        async def send() -> str:
+            client = await self.clients.for_team(team)
+            return await self._post(client, team, channel_id, message, thread_ts)
+
+        return await delivering(send)
 
     async def _post(
-        self, client: AsyncWebClient, team: str, channel: str, message: Message, thread_ts: str | None = None
+        self,
+        client: AsyncWebClient,
+        team: str,
+        channel: str,
+        message: Message,
+        thread_ts: str | None = None,
+        paced: bool = False,
     ) -> str:
-        await self.posts.acquire((team, channel))
+        if paced:
+            await self.posts.acquire((team, channel))
         rendered = render_message(message)
         response = await client.chat_postMessage(
             channel=channel,
@@ -54,11 +95,17 @@ class SlackOutbox:
             await self._upload(client, posted_channel, message.attachment, thread_ts=thread_ts)
         return message_key(posted_channel, ts)
 
-    async def notify(self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool) -> None:
+    async def notify(
+        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+    ) -> None:
         team = team_of(tenant)
-        if not direct and await self.ephemeral(team, channel_id, user_id, message):
-            return
-        await self.direct(team, user_id, message)
+
+        async def send() -> None:
+            if not direct and await self.ephemeral(team, channel_id, user_id, message):
+                return
+            await self.direct(team, user_id, message)
+
+        await delivering(send)
 
     async def ephemeral(
         self, team: str, channel: str, user_id: str, message: Message, thread_ts: str | None = None
@@ -83,7 +130,7 @@ class SlackOutbox:
         client = await self.clients.for_team(team)
         opened = await client.conversations_open(users=user_id)
         channel = str(opened["channel"]["id"])
-        return await self._post(client, team, channel, message)
+        return await self._post(client, team, channel, message, paced=True)
 
     async def update(self, tenant: str, message_id: str, message: Message) -> None:
         """Edit an earlier post; one limiter per workspace keeps edits inside tier 3."""

@@ -1,61 +1,14 @@
-"""Outbound pacing: token buckets per key, so the bot stays inside Slack's limits instead of
-collecting 429s. `chat.postMessage` allows about one message a second per channel (short bursts
-are fine); `chat.update` is tier 3 (50+ a minute) per workspace. The retry handlers deal with
-the rare 429 that still happens."""
+"""Slack's limits, as pacers (the token bucket itself lives in the core's delivery)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from bot.core.pacing import Pacer, unpaced
 
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-@dataclass
-class Pacer:
-    """At most `rate` acquisitions a second per key, after an initial burst of `burst`.
-    Waiters for one key go in arrival order; keys don't wait for each other."""
-
-    rate: float
-    burst: float = 1.0
-    now: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _buckets: dict[Hashable, _Bucket] = field(default_factory=dict)
-    _locks: dict[Hashable, asyncio.Lock] = field(default_factory=dict)
-
-    async def acquire(self, key: Hashable) -> float:
-        """Wait for a token for `key`; returns how long it waited."""
-        if self.rate <= 0:
-            return 0.0
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            waited = 0.0
-            bucket = self._buckets.setdefault(key, _Bucket(self.burst, self.now()))
-            while True:
-                now = self.now()
-                bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-                bucket.updated = now
-                if bucket.tokens >= 1:
-                    bucket.tokens -= 1
-                    return waited
-                delay = (1 - bucket.tokens) / self.rate
-                await self.sleep(delay)
-                waited += delay
-
-
-def unpaced() -> Pacer:
-    """No waiting at all (tests that are not about pacing)."""
-    return Pacer(rate=0)
+__all__ = ["Pacer", "post_pacer", "unpaced", "update_limiter"]
 
 
 def post_pacer() -> Pacer:
-    """About one message a second per channel, with a burst of three."""
+    """`chat.postMessage`: about one message a second per channel, with a burst of three."""
     return Pacer(rate=1.0, burst=3)
 
 

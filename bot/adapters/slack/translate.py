@@ -9,6 +9,7 @@ delivery changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +29,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 
+log = logging.getLogger(__name__)
 Payload = Mapping[str, Any]
 PLATFORM = "slack"
 # Message subtypes that are a person writing: anything else (joins, topics, bot posts, hidden
@@ -53,18 +55,31 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def team_id(body: Payload) -> str:
-    """The workspace a payload comes from, whatever its shape."""
+    """The workspace a request belongs to: where mockpanel is installed and the channel lives.
+
+    In a Slack Connect (shared) channel the top-level `team_id`, `user.team_id` and the event's
+    `user_team` can name the *other* organisation; the installation that received the request is
+    `view.app_installed_team_id` (a modal), `team` (an interaction) or `authorizations[0]`
+    (an event). This is the order Bolt resolves `context.team_id` in (`extract_team_id`), so
+    the tenant is always the workspace whose token Bolt authorised the request with."""
+    view = body.get("view")
+    if isinstance(view, Mapping) and view.get("app_installed_team_id"):
+        return str(view["app_installed_team_id"])
     team = body.get("team")
+    if isinstance(team, str) and team:
+        return team
     if isinstance(team, Mapping) and team.get("id"):
         return str(team["id"])
-    if body.get("team_id"):
-        return str(body["team_id"])
-    user = body.get("user")
-    if isinstance(user, Mapping) and user.get("team_id"):
-        return str(user["team_id"])
-    for auth in body.get("authorizations") or ():
-        if auth.get("team_id"):
-            return str(auth["team_id"])
+    authorizations = body.get("authorizations")
+    first = authorizations[0] if isinstance(authorizations, list) and authorizations else None
+    if isinstance(first, Mapping) and first.get("team_id"):
+        return str(first["team_id"])
+    for key in ("context_team_id", "team_id"):
+        if isinstance(body.get(key), str) and body[key]:
+            return str(body[key])
+    for holder in (body.get("user"), view):
+        if isinstance(holder, Mapping) and holder.get("team_id"):
+            return str(holder["team_id"])
     return ""
 
 
@@ -113,8 +128,14 @@ def event_actor(event: Payload) -> str | None:
         old = event.get("previous_message") or {}
         if new.get("bot_id") or not new.get("user") or new.get("text") == old.get("text"):
             return None  # bots, and housekeeping such as a changed reply count
+        if not new.get("ts"):
+            log.debug("message_changed without message.ts ignored (channel %s)", event.get("channel"))
+            return None  # nothing to key the edit on (Bolt's own fixtures have such events)
         return str(new["user"])
     if subtype == "message_deleted":
+        if not event.get("deleted_ts"):
+            log.debug("message_deleted without deleted_ts ignored (channel %s)", event.get("channel"))
+            return None
         return str((event.get("previous_message") or {}).get("user") or "") or None
     if subtype not in PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
         return None
@@ -232,7 +253,7 @@ def view_submission(body: Payload, actor: Actor) -> FormSubmitted | None:
     )
 
 
-def imported_bank(body: Payload, actor: Actor, attachment: str) -> CommandInvoked:
+def imported_bank(body: Payload, actor: Actor, attachment: str | None) -> CommandInvoked:
     """The bank-import modal's file, as the `/mock bank import` command with an attachment."""
     view: Payload = body.get("view") or {}
     return CommandInvoked(
@@ -251,3 +272,17 @@ def user_id(body: Payload) -> str:
     if isinstance(user, Mapping):
         return str(user.get("id", ""))
     return str(body.get("user_id", ""))
+
+
+# The event types the bot acts on: kept in the inbox from before their ack until handled.
+HANDLED_EVENTS = ("message", "reaction_added", "reaction_removed")
+
+
+def inbox_kind(body: dict[str, Any]) -> str | None:
+    """Which kind of work a request body is, or None for what the inbox needn't keep."""
+    kind = body.get("type")
+    if kind is None and "command" in body:
+        return "command"
+    if kind == "event_callback" and (body.get("event") or {}).get("type") in HANDLED_EVENTS:
+        return "event"
+    return {"block_actions": "action", "view_submission": "view"}.get(str(kind))

@@ -21,9 +21,13 @@ class SerialWork:
         self._pending = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._closed = False
 
     def submit(self, key: Hashable, job: Job) -> None:
-        """Queue `job` behind the others for `key`. Never waits, so call it before `ack()`."""
+        """Queue `job` behind the others for `key`. Never waits, so call it before `ack()`.
+        After `close()` nothing more starts: what was received is in the inbox for next time."""
+        if self._closed:
+            return
         self._pending += 1
         self._idle.clear()
         queue = self._queues.get(key)
@@ -59,6 +63,7 @@ class SerialWork:
         await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def close(self) -> None:
+        self._closed = True
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -94,6 +94,8 @@ async def _answerable_round(ctx: Context, round_id: str | None, kinds: tuple[str
         record = await ctx.store.get_round(int(round_id)) if round_id.isdigit() else None
         if record is None or record.tenant != ctx.tenant or record.status != "open":
             raise RoundClosed("That question is closed.")
+        if record.channel_id != ctx.channel_id:  # a form is only good where it was opened
+            raise NotFound("That form belongs to a question in another channel; nothing was saved.")
         return record
     record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, kinds)
     if record is not None and (record.kind == "qotd" or record.state.get("phase") == "answering"):
@@ -136,7 +138,7 @@ async def _record(
     text = _check_length(text)
     question_id = record.state["question_id"] if record.kind == "qotd" else record.state["question_ids"][q_index]
     library = await ctx.library()
-    question = library.questions.get(question_id)
+    question = library.question(question_id)  # a stage of a staged question too
     streak_day = previous = None
     if record.kind == "qotd" and record.state.get("scheduled_day"):
         streak_day = date.fromisoformat(record.state["scheduled_day"])

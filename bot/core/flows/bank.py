@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from bot.core.banks import Library, dump_library, load_text
+from bot.core.bank_limits import load_off_loop
+from bot.core.banks import Library, dump_library
 from bot.core.errors import NotFound, UsageError
 from bot.core.flows.context import Context, Libraries
 from bot.core.messages import Attachment
@@ -24,7 +25,7 @@ async def import_bank(
     store: Store, libraries: Libraries, tenant: str, text: str, source: str, now: datetime
 ) -> tuple[str, int]:
     """Validate a bank against the shipped ones and store it for one community (chat or CLI)."""
-    imported = load_text(text, source, base=libraries.shipped)
+    imported = await load_off_loop(text, source, libraries.shipped)
     if len(imported.banks) != 1:
         raise UsageError("Import one bank at a time.")
     bank_id = next(iter(imported.banks))

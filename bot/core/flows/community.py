@@ -110,8 +110,9 @@ async def config(ctx: Context, name: str, args: Mapping[str, Any]) -> None:
         emoji = " ".join(settings.get("rating_emoji", [])) or "1️⃣ 2️⃣ 3️⃣ 4️⃣ 5️⃣ (default)"
         schedule = await ctx.store.get_schedule(ctx.tenant, ctx.channel_id)
         qotd = schedule.describe(ctx.now.date()) if schedule else "not scheduled in this channel"
-        ctx.reply(f"Organiser roles: {roles}\nOrganisers: {people}\nRating emoji: {emoji}\nQuestion of the day: {qotd}",
-                  title="Settings")  # fmt: skip
+        locale = settings.get("locale", "en-GB")
+        ctx.reply(f"Organiser roles: {roles}\nOrganisers: {people}\nRating emoji: {emoji}\nQuestion of the day: {qotd}"
+                  f"\nLocale: {locale}", title="Settings")  # fmt: skip
         return
     ctx.require_organiser("change settings")
     if name == "config organiser-role":
@@ -121,6 +122,10 @@ async def config(ctx: Context, name: str, args: Mapping[str, Any]) -> None:
     elif name == "config organisers":
         settings["organisers"] = list(dict.fromkeys(args["users"]))
         ctx.reply(f"Organisers set: {', '.join(settings['organisers'])}.")
+    elif name == "config locale":
+        settings["locale"] = args["locale"]
+        terms = "résumé, new-grad program, behavior" if args["locale"] == "en-US" else "CV, graduate scheme, behaviour"
+        ctx.reply(f"Questions here now use {args['locale']} spelling and terms ({terms}).")
     elif name == "config rating-emoji":
         settings["rating_emoji"] = list(validate_emoji_set(args["emoji"]))
         ctx.reply(f"Rating emoji, lowest first: {' '.join(settings['rating_emoji'])}.")

@@ -1,5 +1,6 @@
-"""What a flow needs to handle one event: the store, the banks, the time, and somewhere to
-put its replies and effects. The dispatcher builds one per event and carries out the rest."""
+"""What a flow needs to handle one event: the store (the event's own transaction), the banks,
+the time, and somewhere to put its replies and effects. The dispatcher builds one per event and
+commits the effects with everything else the event changed."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.core.banks import Library, load_text
+from bot.core.bank_limits import load_off_loop
+from bot.core.banks import DEFAULT_LOCALE, Library
 from bot.core.errors import NotAnOrganiser
 from bot.core.events import Actor, Event
+from bot.core.locale import localise
 from bot.core.messages import Effect, Form, Message
 from bot.core.ports import Store
 
@@ -32,17 +35,38 @@ class Libraries:
         self.shipped = shipped
         self._store = store
         self._cache: dict[str, tuple[Library, set[str]]] = {}
+        self._localised: dict[tuple[str, str], Library] = {}
 
-    async def get(self, tenant: str) -> tuple[Library, set[str]]:
+    async def get(
+        self, tenant: str, store: Store | None = None, locale: str = DEFAULT_LOCALE
+    ) -> tuple[Library, set[str]]:
+        """The community's library in its locale (`/mock config locale`), and what it disabled.
+        `store`: read through this one (an event's transaction) instead of our own."""
         if tenant not in self._cache:
+            source = store or self._store
             library = self.shipped
-            for bank_id, text in await self._store.community_banks(tenant):
-                library = library.merged(load_text(text, f"community bank {bank_id}", base=self.shipped))
-            self._cache[tenant] = (library, await self._store.disabled_questions(tenant))
-        return self._cache[tenant]
+            for bank_id, text in await source.community_banks(tenant):
+                # Stored banks were checked on import; big ones still take seconds to parse.
+                loaded = await load_off_loop(text, f"community bank {bank_id}", self.shipped, budget=None)
+                library = library.merged(loaded)
+            self._cache[tenant] = (library, await source.disabled_questions(tenant))
+        library, disabled = self._cache[tenant]
+        if locale != DEFAULT_LOCALE:
+            if (tenant, locale) not in self._localised:
+                self._localised[(tenant, locale)] = localise(library, locale)
+            library = self._localised[(tenant, locale)]
+        return library, disabled
 
     def forget(self, tenant: str) -> None:
         self._cache.pop(tenant, None)
+        for key in [k for k in self._localised if k[0] == tenant]:
+            del self._localised[key]
+
+
+def is_organiser(config: dict[str, Any], who: Actor) -> bool:
+    """The platform says so (workspace admin, Manage Server), or the community's config does."""
+    roles = set(config.get("organiser_roles", []))
+    return who.is_organiser or who.user_id in config.get("organisers", []) or bool(roles & set(who.roles))
 
 
 @dataclass
@@ -71,16 +95,14 @@ class Context:
         self.replies.append(Message(text=text, **kw))
 
     def is_organiser(self, actor: Actor | None = None) -> bool:
-        who = actor or self.actor
-        roles = set(self.config.get("organiser_roles", []))
-        return who.is_organiser or who.user_id in self.config.get("organisers", []) or bool(roles & set(who.roles))
+        return is_organiser(self.config, actor or self.actor)
 
     def require_organiser(self, what: str) -> None:
         if not self.is_organiser():
             raise NotAnOrganiser(what)
 
     async def library(self) -> Library:
-        return (await self.libraries.get(self.tenant))[0]
+        return (await self.libraries.get(self.tenant, self.store, self.config.get("locale", DEFAULT_LOCALE)))[0]
 
     async def disabled(self) -> set[str]:
-        return (await self.libraries.get(self.tenant))[1]
+        return (await self.libraries.get(self.tenant, self.store))[1]

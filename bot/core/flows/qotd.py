@@ -108,7 +108,7 @@ async def post(
     close_hours: int,
 ) -> None:
     library = await ctx.library()
-    pool = library.pick(category=category, bank=bank, exclude=await ctx.disabled())
+    pool = library.pick(category=category, bank=bank, exclude=await ctx.disabled(), mode="qotd")
     used = await ctx.store.qotd_used(ctx.tenant, channel_id)
     question, reset = choose_question(pool, used & {q.id for q in pool}, f"{ctx.tenant}:{channel_id}")
     if reset:

@@ -11,7 +11,7 @@ from bot.core.errors import NotAParticipant, NotFound, RoundClosed, UsageError
 from bot.core.flows.context import Context
 from bot.core.messages import CancelTimer, Form, FormInput, Message, Notify, Post
 from bot.core.ports import AnswerScore, RatingChange, RoundRecord
-from bot.core.rounds import group
+from bot.core.rounds import group, stages
 from bot.core.rounds.group import RoundState
 from bot.core.rounds.ratings import check_rating
 from bot.core.text import user_text
@@ -27,6 +27,8 @@ async def load(ctx: Context, round_id: str | int | None = None) -> tuple[RoundRe
         record = await ctx.store.get_round(int(round_id)) if str(round_id).isdigit() else None
         if record is not None and (record.tenant != ctx.tenant or record.kind not in ROUND_KINDS):
             record = None
+        if record is not None and record.channel_id != ctx.channel_id:  # buttons and forms stay in their channel
+            raise NotFound("That belongs to a round in another channel; nothing was changed.")
     else:
         record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, ROUND_KINDS)
     if record is None:
@@ -134,7 +136,7 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
         following = state.index + 1
         next_question = None
         if following < len(state.question_ids):
-            next_question = (await ctx.library()).questions.get(state.question_ids[following])
+            next_question = (await ctx.library()).question(state.question_ids[following])
         ctx.effects += group.end_rating_phase(state, record.id, ctx.now, results, next_question)
         if state.phase == "closed":
             ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
@@ -160,11 +162,13 @@ def _final_post(state: RoundState, totals: list[AnswerScore]) -> Post:
 async def _questions(ctx: Context, round_id: int, state: RoundState) -> list[Question]:
     library = await ctx.library()
     disabled = await ctx.disabled()
-    pool = library.pick(category=state.category, difficulty=state.difficulty, exclude=disabled)
+    pool = library.pick(category=state.category, difficulty=state.difficulty, exclude=disabled, mode=state.kind)
     if not pool and state.difficulty:
-        pool = library.pick(category=state.category, exclude=disabled)
+        pool = library.pick(category=state.category, exclude=disabled, mode=state.kind)
     random.Random(f"round:{round_id}").shuffle(pool)
     turns = len(state.participants) if state.kind == "panel" and state.rotate else 1
+    if state.kind == "panel":
+        return stages.panel_items(library, pool, state.per_candidate, turns)
     return pool[: state.per_candidate * turns]
 
 
@@ -177,7 +181,7 @@ async def feedback_form(ctx: Context, round_id: str) -> None:
         raise RoundClosed("Rubric feedback is open while a panel question is being rated.")
     if ctx.actor.user_id not in state.allowed_raters():
         raise NotAParticipant("Only panellists give rubric feedback.")
-    question = (await ctx.library()).questions[state.question_ids[state.index]]
+    question = (await ctx.library()).require_question(state.question_ids[state.index])
     dims = [d.id for d in (await ctx.library()).categories[question.category].rubric]
     ctx.replies.append(
         Form(
@@ -220,7 +224,7 @@ async def submit_feedback(ctx: Context, value: str, fields: Mapping[str, str]) -
     if index and (not index.isdigit() or int(index) != state.index):
         raise RoundClosed("That question's rating has closed; your feedback was not saved.")
     library = await ctx.library()
-    question = library.questions[state.question_ids[state.index]]
+    question = library.require_question(state.question_ids[state.index])
     dims = [d.id for d in library.categories[question.category].rubric]
     scores = parse_scores(fields.get("scores", ""), dims)
     answers = [a for a in await ctx.store.answers_for(record.id, state.index) if a.user_id == state.candidate]

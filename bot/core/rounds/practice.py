@@ -23,7 +23,7 @@ def choose_practice(library: Library, category: str | None, answered: set[str], 
     """Prefer the requested or weakest category; fall back to any unanswered question."""
     exclude = answered | disabled
     for wanted in (category, None):
-        pool: Sequence[Question] = library.pick(category=wanted, exclude=exclude)
+        pool: Sequence[Question] = library.pick(category=wanted, exclude=exclude, mode="practice")
         if pool:
             # The easiest unanswered question first: practice should build up.
             return sorted(pool, key=lambda q: (q.difficulty, q.id))[0]

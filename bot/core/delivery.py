@@ -1,0 +1,159 @@
+"""Delivery: outbox rows out to the platforms, after the transaction that wrote them.
+
+Rows of one lane (a channel, or one person's private notes) go out one at a time, in order;
+lanes go side by side. A temporary refusal (429, a 5xx, a timeout) puts the row back for later,
+after the platform's `retry_after` or a growing backoff, for as long as the platform keeps
+saying "later": the lane waits behind it, so order holds. A permanent refusal (no access, an
+unknown channel) is reported privately to whoever the row names and the lane moves on.
+Once a post is out, its platform message id is recorded, and what depends on it (thread refs,
+revealed answers, the message-to-round index) is written with it in one small transaction.
+A crash between sending and recording sends the row again at most once; on Discord not even
+that, since each send carries the row's key as its nonce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+
+from bot.core.clock import Clock
+from bot.core.errors import SendLater, SendRefused
+from bot.core.messages import Message, Notify, Post, Visibility
+from bot.core.pacing import Pacer
+from bot.core.ports import Outbox, OutboxItem, Store
+
+log = logging.getLogger(__name__)
+IDLE_CHECK = timedelta(minutes=1)  # look again now and then: another process may add rows
+BACKOFF_FIRST = 1.0  # seconds, doubled with every attempt ...
+BACKOFF_MAX = 300.0  # ... up to five minutes
+MAX_UNEXPLAINED = 8  # an error the adapter could not classify: give up after this many tries
+FAR_FUTURE = timedelta(days=36500)
+REFUSED = (
+    "I could not post in <#{channel}>: {reason}. Check that I may view the channel, post, "
+    "create threads and send messages in threads there."
+)
+
+
+def backoff(attempts: int, retry_after: float | None) -> float:
+    if retry_after is not None and retry_after >= 0:
+        return retry_after
+    return float(min(BACKOFF_FIRST * 2 ** max(attempts, 0), BACKOFF_MAX))
+
+
+class Delivery:
+    def __init__(self, store: Store, outbox: Outbox, clock: Clock, pacers: Mapping[str, Pacer] | None = None) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+        self.pacers: dict[str, Pacer] = dict(pacers or {})  # by platform: "slack", "discord"
+        self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
+        self._wake = asyncio.Event()
+        self.delivered = 0  # counters, for tests and metrics
+        self.retried = 0
+        self.refused = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def flush(self, tenant: str, lanes: Iterable[str]) -> bool:
+        """Deliver what is waiting in these lanes now, in order. False if something could not
+        go yet (it stays in the outbox, and the background loop keeps trying)."""
+        results = await asyncio.gather(*(self._drain((tenant, lane)) for lane in lanes))
+        return all(results)
+
+    async def run(self) -> None:
+        """The background loop: rows left by a retry, a crash or another process."""
+        while True:
+            self._wake.clear()
+            await self.run_due()
+            due = await self.store.next_outbox_due()
+            limit = self.clock.now() + IDLE_CHECK
+            await self.clock.sleep_until(min(due, limit) if due else limit, self._wake)
+
+    async def run_due(self) -> None:
+        items = await self.store.pending_outbox(self.clock.now())
+        lanes = list(dict.fromkeys((item.tenant, item.lane) for item in items))
+        await asyncio.gather(*(self._drain(lane) for lane in lanes))
+
+    async def _drain(self, lane: tuple[str, str]) -> bool:
+        lock = self._lanes.setdefault(lane, asyncio.Lock())
+        async with lock:
+            while True:
+                items = await self.store.pending_outbox(self.clock.now(), lane, limit=50)
+                if not items:
+                    break
+                for item in items:
+                    if not await self._send(item):
+                        return False
+            # Rows still pending here wait for an earlier row's retry.
+            return not await self.store.pending_outbox(self.clock.now() + FAR_FUTURE, lane, limit=1)
+
+    async def _send(self, item: OutboxItem) -> bool:
+        """Send one row; True when the lane may move on (sent, or refused for good)."""
+        pacer = self.pacers.get(item.tenant.split(":", 1)[0])
+        if pacer is not None and isinstance(item.effect, Post):
+            await pacer.acquire((item.tenant, item.lane))
+        try:
+            message_id = await self._deliver(item)
+        except SendRefused as error:
+            await self._give_up(item, str(error))
+            return True
+        except SendLater as error:
+            await self._later(item, str(error), error.retry_after)
+            return False
+        except Exception as error:  # not classified by the adapter: retry a few times
+            log.warning("delivery of outbox row %d failed: %r", item.id, error)
+            if item.attempts + 1 >= MAX_UNEXPLAINED:
+                await self._give_up(item, repr(error))
+                return True
+            await self._later(item, repr(error), None)
+            return False
+        await self._record(item, message_id)
+        self.delivered += 1
+        return True
+
+    async def _deliver(self, item: OutboxItem) -> str:
+        effect = item.effect
+        if isinstance(effect, Notify):
+            direct = effect.visibility is Visibility.DIRECT
+            await self.outbox.notify(
+                item.tenant, effect.channel_id, effect.user_id, effect.message, direct, key=f"mp{item.id}"
+            )
+            return ""
+        thread_id = None
+        if effect.thread_ref:
+            thread_id = await self.store.message_for_ref(item.tenant, effect.thread_ref)
+        return await self.outbox.post(item.tenant, effect.channel_id, effect.message, thread_id, key=f"mp{item.id}")
+
+    async def _record(self, item: OutboxItem, message_id: str) -> None:
+        effect = item.effect
+        async with self.store.transaction() as tx:
+            await tx.outbox_sent(item.id, message_id)
+            if isinstance(effect, Post) and effect.ref is not None and message_id:
+                if effect.ref.startswith("a:"):
+                    await tx.reveal_answer(int(effect.ref[2:]), message_id)
+                else:
+                    round_id = int(effect.ref[1:].split(":", 1)[0]) if effect.ref.startswith("r") else None
+                    await tx.record_post(item.tenant, message_id, round_id, effect.ref)
+
+    async def _later(self, item: OutboxItem, reason: str, retry_after: float | None) -> None:
+        self.retried += 1
+        when = self.clock.now() + timedelta(seconds=backoff(item.attempts, retry_after))
+        await self.store.outbox_retry(item.id, when, reason)
+        self._wake.set()  # the loop sleeps until the earliest retry
+
+    async def _give_up(self, item: OutboxItem, reason: str) -> None:
+        self.refused += 1
+        log.error("outbox row %d refused for good: %s", item.id, reason)
+        await self.store.outbox_failed(item.id, reason)
+        effect = item.effect
+        if isinstance(effect, Post) and item.report_to:
+            note = Notify(
+                item.report_to,
+                effect.channel_id,
+                Message(text=REFUSED.format(channel=effect.channel_id, reason=reason)),
+            )
+            await self.store.add_outbox(item.tenant, [("notify", note, None)], self.clock.now())
+            self._wake.set()

@@ -1,0 +1,88 @@
+"""The store's delivery repository (timers, inbox, outbox) and the adapters' key-value
+space: thin async wrappers over bot/storage/delivery.py, mixed into SqliteStore."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bot.core.messages import Notify, Post
+from bot.core.ports import OutboxItem, Timer
+from bot.storage import delivery
+
+T = TypeVar("T")
+
+
+class DeliveryMethods:
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def _exec(self, sql: str, params: tuple[Any, ...]) -> None:
+        await self._write(lambda db: db.execute(sql, params))
+
+    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        return await self._read(lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()])
+
+    # --- timers ------------------------------------------------------------------------------
+
+    async def due_timers(self, now: datetime, limit: int = 100) -> list[Timer]:
+        return await self._read(lambda db: delivery.due_timers(db, now, limit))
+
+    async def take_timer(self, key: str, due: datetime) -> bool:
+        return await self._write(lambda db: delivery.take_timer(db, key, due))
+
+    # --- outbox ------------------------------------------------------------------------------
+
+    async def add_outbox(
+        self, tenant: str, items: Sequence[tuple[str, Post | Notify, str | None]], at: datetime
+    ) -> None:
+        if items:
+            await self._write(lambda db: delivery.add_outbox(db, tenant, items, at))
+
+    async def pending_outbox(
+        self, now: datetime, lane: tuple[str, str] | None = None, limit: int = 200
+    ) -> list[OutboxItem]:
+        return await self._read(lambda db: delivery.pending_outbox(db, now, lane, limit))
+
+    async def next_outbox_due(self) -> datetime | None:
+        return await self._read(delivery.next_outbox_due)
+
+    async def outbox_sent(self, item_id: int, message_id: str) -> None:
+        await self._write(lambda db: delivery.outbox_sent(db, item_id, message_id))
+
+    async def outbox_retry(self, item_id: int, not_before: datetime, error: str) -> None:
+        await self._write(lambda db: delivery.outbox_retry(db, item_id, not_before, error))
+
+    async def outbox_failed(self, item_id: int, error: str) -> None:
+        await self._write(lambda db: delivery.outbox_failed(db, item_id, error))
+
+    # --- inbox -------------------------------------------------------------------------------
+
+    async def inbox_add(self, source: str, body: str, at: datetime) -> int:
+        return await self._write(lambda db: delivery.inbox_add(db, source, body, at))
+
+    async def inbox_done(self, item_id: int) -> None:
+        await self._exec("DELETE FROM inbox WHERE id = ?", (item_id,))
+
+    async def inbox_pending(self, source: str) -> list[tuple[int, str]]:
+        return await self._read(lambda db: delivery.inbox_pending(db, source))
+
+    # --- the adapters' own state -------------------------------------------------------------
+
+    async def kv_put(self, namespace: str, key: str, value: str, at: datetime) -> None:
+        await self._write(lambda db: delivery.kv_put(db, namespace, key, value, at))
+
+    async def kv_get(self, namespace: str, key: str) -> str | None:
+        rows = await self._fetch("SELECT value FROM adapter_state WHERE namespace = ? AND key = ?", (namespace, key))
+        return str(rows[0][0]) if rows else None
+
+    async def kv_scan(self, namespace: str, prefix: str = "") -> list[tuple[str, str, str]]:
+        return await self._read(lambda db: delivery.kv_scan(db, namespace, prefix))
+
+    async def kv_delete(self, namespace: str, key: str) -> None:
+        await self._exec("DELETE FROM adapter_state WHERE namespace = ? AND key = ?", (namespace, key))
