@@ -585,7 +585,9 @@ def write_direct(path: Path, syn: Synthetic) -> None:
             ((TENANT, uid(u), name(u) if u in active else "", int(opted_out(u))) for u in users),
         )
         db.executemany(
-            "INSERT INTO rounds (id, tenant, channel_id, kind, status, state, created_at) VALUES (?, ?, ?, 'qotd', 'closed', ?, ?)",
+            # version 1: created open, then closed once (each write of a round's state counts one)
+            "INSERT INTO rounds (id, tenant, channel_id, kind, status, state, created_at, version)"
+            " VALUES (?, ?, ?, 'qotd', 'closed', ?, ?, 1)",
             ((r.id, TENANT, r.channel, json.dumps(r.state()), iso(r.posted)) for r in syn.rounds),
         )
         db.executemany(
