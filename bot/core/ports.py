@@ -76,6 +76,9 @@ class RatingChange:
     # Checked against the round as stored, inside the rating's transaction: a rating read as
     # open can't slip in after the question's results were drawn up.
     still_open: Callable[[RoundRecord | None], bool] | None = None
+    # The platform's order of this change (bot.core.events.Order): for one (answer, rater,
+    # dimension) the change latest by it wins, whatever the arrival order. None: arrival order.
+    order: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -103,11 +103,20 @@ def board_row(
     ).fetchone()
     if row is None:
         return None
-    ahead = db.execute(
-        "SELECT COUNT(*) FROM board WHERE tenant = ? AND scope = ? AND period = ? AND hidden = 0 AND score > ?",
-        (tenant, scope, period, row[2]),
-    ).fetchone()[0]
-    return _board_row(row), int(ahead) + 1
+    # Ahead: every shown row in the higher score buckets (kept counts), plus the rows of this
+    # row's own bucket that score higher (a short stretch of the rank index).
+    score = float(row[2])
+    bucket = int(score)
+    (above,) = db.execute(
+        "SELECT COALESCE(SUM(n), 0) FROM board_buckets WHERE tenant = ? AND scope = ? AND period = ? AND bucket > ?",
+        (tenant, scope, period, bucket),
+    ).fetchone()
+    (near,) = db.execute(
+        "SELECT COUNT(*) FROM board WHERE tenant = ? AND scope = ? AND period = ? AND hidden = 0"
+        " AND score > ? AND score < ?",
+        (tenant, scope, period, score, bucket + 1),
+    ).fetchone()
+    return _board_row(row), int(above) + int(near) + 1
 
 
 def skills(db: sqlite3.Connection, tenant: str, user_id: str) -> list[DailySkill]:
@@ -229,6 +238,15 @@ def delete_user(db: sqlite3.Connection, tenant: str, user_id: str, at: datetime)
     db.execute(
         "DELETE FROM feedback WHERE rater_id = ? AND answer_id IN (SELECT id FROM answers WHERE tenant = ?)",
         (user_id, tenant),
+    )
+    # The order log of their ratings, given and received.
+    db.execute(
+        "DELETE FROM rating_log WHERE rater_id = ? AND answer_id IN (SELECT id FROM answers WHERE tenant = ?)",
+        (user_id, tenant),
+    )
+    db.execute(
+        "DELETE FROM rating_log WHERE answer_id IN (SELECT id FROM answers WHERE tenant = ? AND user_id = ?)",
+        (tenant, user_id),
     )
     db.execute(
         "UPDATE answers SET text = '', message_id = NULL WHERE tenant = ? AND user_id = ?",

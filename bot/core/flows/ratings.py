@@ -59,7 +59,14 @@ async def on_reaction(
         return stored is not None and rating_window(stored, answer, now)[0]
 
     change = RatingChange(
-        answer, rater.user_id, rater.display_name, new_score, now, expect=score, still_open=still_open
+        answer,
+        rater.user_id,
+        rater.display_name,
+        new_score,
+        now,
+        expect=score,
+        still_open=still_open,
+        order=event.order,  # the latest by the platform's clock counts, not the last to arrive
     )
     if not await store.apply_rating(change, event.event_id) or not acknowledge:
         return None
