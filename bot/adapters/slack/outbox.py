@@ -90,7 +90,11 @@ class SlackOutbox:
             unfurl_links=False,
             unfurl_media=False,
         )
-        posted_channel, ts = str(response["channel"]), str(response["ts"])
+        posted_channel, ts = str(response.get("channel") or channel), response.get("ts")
+        if not isinstance(ts, str) or not ts:
+            # Posted (ok: true) but Slack did not say where: nothing can refer to it later.
+            log.warning("chat.postMessage answered without a message ts in %s", channel)
+            return ""
         if message.attachment is not None:
             await self._upload(client, posted_channel, message.attachment, thread_ts=thread_ts)
         return message_key(posted_channel, ts)
@@ -129,7 +133,10 @@ class SlackOutbox:
     async def direct(self, team: str, user_id: str, message: Message) -> str:
         client = await self.clients.for_team(team)
         opened = await client.conversations_open(users=user_id)
-        channel = str(opened["channel"]["id"])
+        found = opened.get("channel")
+        channel = str(found.get("id", "")) if isinstance(found, dict) else ""
+        if not channel:
+            raise SendLater("conversations.open answered without a channel id")
         return await self._post(client, team, channel, message, paced=True)
 
     async def update(self, tenant: str, message_id: str, message: Message) -> None:
