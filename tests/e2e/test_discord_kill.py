@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,22 +16,14 @@ from tests.e2e.test_discord_process import answered, bot_posts
 from tests.fakes import discord_model as model
 from tests.fakes import discord_users as users
 from tests.fakes.discord_fake import FakeDiscord
-from tests.fakes.process import interrupt
+from tests.fakes.process import interrupt, start_discord
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.asynccontextmanager
 async def bot_process(fake: FakeDiscord, db: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    env = {
-        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": fake.token,
-        "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "MOCKPANEL_DB": str(db), "MOCKPANEL_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "discord", cwd=db.parent, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    process = await start_discord(fake, db, asyncio.subprocess.DEVNULL)
     try:
         yield process
     finally:

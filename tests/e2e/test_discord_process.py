@@ -4,15 +4,13 @@ environment variables, playing a group round to its leaderboard."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.fakes import discord_model as model
 from tests.fakes import discord_users as users
 from tests.fakes.discord_fake import FakeDiscord, FakeInteraction
-from tests.fakes.process import interrupt
+from tests.fakes.process import interrupt, start_discord
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,15 +32,7 @@ async def test_mockpanel_run_discord_plays_a_round_to_its_leaderboard(tmp_path: 
     channel = fake.add_channel(guild, "interviews")["id"]
     for person in (alice, bob):
         fake.add_member(guild, person)
-    env = {
-        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": fake.token,
-        "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "MOCKPANEL_DB": str(tmp_path / "bot.db"), "MOCKPANEL_LOG_LEVEL": "WARNING",
-    }  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "discord", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await start_discord(fake, tmp_path / "bot.db")
     try:
         await asyncio.wait_for(fake.gateway.wait_handshake(), 30)
         await fake.wait_for(lambda: guild.id in fake.commands, 15)

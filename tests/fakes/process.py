@@ -1,9 +1,30 @@
-"""Stopping a `mockpanel` process started by a test: Ctrl-C first, as a person would."""
+"""Starting `mockpanel run discord` for a test, configured only by environment variables, and
+stopping a `mockpanel` process: Ctrl-C first, as a person would."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
+from pathlib import Path
+
+from tests.fakes.discord_fake import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def start_discord(
+    fake: FakeDiscord, db: Path, output: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    env = {
+        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "MOCKPANEL_DB": str(db), "MOCKPANEL_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "discord", cwd=db.parent, env=env, stdout=output, stderr=output
+    )
 
 
 async def interrupt(process: asyncio.subprocess.Process, grace: float = 10) -> None:
