@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
@@ -16,6 +17,8 @@ from bot.core.ports import Outbox, Store
 from bot.core.scheduler import Scheduler
 from bot.storage.sqlite import SqliteStore
 
+REPLAY_WAIT = 30.0  # seconds timers wait at most for what the last process acknowledged
+
 
 @dataclass
 class Runtime:
@@ -23,11 +26,30 @@ class Runtime:
     dispatcher: Dispatcher
     scheduler: Scheduler
     library: Library
+    replays: set[str] = field(default_factory=set)  # adapters still working off their inbox
+    _replayed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def expect_replay(self, adapter: str) -> None:
+        """Timers wait until this adapter has worked off what the last process acknowledged:
+        a rating Slack was told it got must count before the timer that closes rating fires."""
+        self.replays.add(adapter)
+        self._replayed.clear()
+
+    def replay_finished(self, adapter: str) -> None:
+        self.replays.discard(adapter)
+        if not self.replays:
+            self._replayed.set()
 
     async def background(self) -> None:
         """The loops every running bot needs: timers, and delivery of what is left in the
         outbox (retries, and rows a stopped process did not get to)."""
-        await asyncio.gather(self.scheduler.run(), self.dispatcher.delivery.run())
+        await asyncio.gather(self._timers(), self.dispatcher.delivery.run())
+
+    async def _timers(self) -> None:
+        if self.replays:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._replayed.wait(), REPLAY_WAIT)
+        await self.scheduler.run()
 
     async def close(self) -> None:
         await self.store.close()

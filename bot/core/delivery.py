@@ -49,6 +49,7 @@ class Delivery:
         self.clock = clock
         self.pacers: dict[str, Pacer] = dict(pacers or {})  # by platform: "slack", "discord"
         self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
+        self._draining: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self.delivered = 0  # counters, for tests and metrics
         self.retried = 0
@@ -64,18 +65,45 @@ class Delivery:
         return all(results)
 
     async def run(self) -> None:
-        """The background loop: rows left by a retry, a crash or another process."""
+        """The background loop: rows left by a retry, a crash or another process. Each lane
+        drains in a task of its own, so one slow lane (a long backlog, a long 429) holds up
+        no other; a store error is logged and the loop tries again a little later."""
+        try:
+            await self._loop()
+        finally:  # stopping: lanes mid-send finish with the process, their rows stay pending
+            for task in list(self._draining.values()):
+                task.cancel()
+
+    async def _loop(self) -> None:
         while True:
             self._wake.clear()
-            await self.run_due()
-            due = await self.store.next_outbox_due()
+            try:
+                for lane in await self._ready_lanes():
+                    if lane not in self._draining:
+                        self._draining[lane] = asyncio.create_task(self._drain_in_background(lane))
+                due = await self.store.next_outbox_due()
+            except Exception:
+                log.exception("the delivery loop could not read the outbox; trying again shortly")
+                due = self.clock.now() + timedelta(seconds=BACKOFF_FIRST)
             limit = self.clock.now() + IDLE_CHECK
             await self.clock.sleep_until(min(due, limit) if due else limit, self._wake)
 
     async def run_due(self) -> None:
+        """Deliver everything that is ready now, and return when it is done (tests, tools)."""
+        await asyncio.gather(*(self._drain(lane) for lane in await self._ready_lanes()))
+
+    async def _ready_lanes(self) -> list[tuple[str, str]]:
         items = await self.store.pending_outbox(self.clock.now())
-        lanes = list(dict.fromkeys((item.tenant, item.lane) for item in items))
-        await asyncio.gather(*(self._drain(lane) for lane in lanes))
+        return list(dict.fromkeys((item.tenant, item.lane) for item in items))
+
+    async def _drain_in_background(self, lane: tuple[str, str]) -> None:
+        try:
+            await self._drain(lane)
+        except Exception:
+            log.exception("delivery in %s failed; the rows stay in the outbox", lane[1])
+        finally:
+            self._draining.pop(lane, None)
+            self._wake.set()  # the loop looks again: more may have come meanwhile
 
     async def _drain(self, lane: tuple[str, str]) -> bool:
         lock = self._lanes.setdefault(lane, asyncio.Lock())
@@ -147,13 +175,11 @@ class Delivery:
     async def _give_up(self, item: OutboxItem, reason: str) -> None:
         self.refused += 1
         log.error("outbox row %d refused for good: %s", item.id, reason)
-        await self.store.outbox_failed(item.id, reason)
         effect = item.effect
-        if isinstance(effect, Post) and item.report_to:
-            note = Notify(
-                item.report_to,
-                effect.channel_id,
-                Message(text=REFUSED.format(channel=effect.channel_id, reason=reason)),
-            )
-            await self.store.add_outbox(item.tenant, [("notify", note, None)], self.clock.now())
-            self._wake.set()
+        async with self.store.transaction() as tx:  # the refusal and its report, or neither
+            await tx.outbox_failed(item.id, reason)
+            if isinstance(effect, Post) and item.report_to:
+                text = REFUSED.format(channel=effect.channel_id, reason=reason)
+                note = Notify(item.report_to, effect.channel_id, Message(text=text))
+                await tx.add_outbox(item.tenant, [("notify", note, None)], self.clock.now())
+        self._wake.set()

@@ -113,6 +113,9 @@ class Dispatcher:
         return await self._in_transaction(event, now)
 
     async def _in_transaction(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
+        # A community's own banks are parsed (slowly, for a big one) before the transaction
+        # holds the store, not inside it; within it they come from the cache.
+        await self.libraries.get(event.tenant)
         async with self.store.transaction() as tx:
             if not await self._claim(tx, event, now):
                 return None

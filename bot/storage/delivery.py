@@ -33,8 +33,8 @@ def _item(row: Sequence[object]) -> OutboxItem:
 
 
 def pending_outbox(db: sqlite3.Connection, now: datetime, lane: tuple[str, str] | None, limit: int) -> list[OutboxItem]:
-    """The rows ready to go: for each lane only its oldest pending row and those after it, and
-    none of a lane whose oldest row is waiting for a retry (order within a lane is kept)."""
+    """The rows ready to go, none of a lane whose oldest row is waiting for a retry (order within
+    a lane is kept). For one lane: its rows in order; for all: the first row of each lane."""
     if lane is not None:
         rows = db.execute(
             f"SELECT {_OUTBOX_COLUMNS}, not_before FROM outbox WHERE tenant = ? AND lane = ? AND status = 'pending'"
@@ -42,8 +42,12 @@ def pending_outbox(db: sqlite3.Connection, now: datetime, lane: tuple[str, str] 
             (*lane, limit),
         ).fetchall()
     else:
+        # The first pending row of each lane (however long one lane's backlog is, every lane
+        # gets its turn); the lanes are then drained one row after another.
         rows = db.execute(
-            f"SELECT {_OUTBOX_COLUMNS}, not_before FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?", (limit,)
+            f"SELECT {_OUTBOX_COLUMNS}, not_before FROM outbox WHERE id IN"
+            " (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY tenant, lane) ORDER BY id LIMIT ?",
+            (limit,),
         ).fetchall()
     ready: list[OutboxItem] = []
     blocked: set[tuple[str, str]] = set()

@@ -189,6 +189,7 @@ class SqliteStore(DeliveryMethods):
                 await self._in_thread(lambda db: db.execute("BEGIN IMMEDIATE"))
                 yield view
                 await self._in_thread(lambda db: db.execute("COMMIT"))
+                self.batches += 1  # a commit like any other: the checkpointer looks at this
             except BaseException:
                 await asyncio.shield(self._in_thread(_rollback))
                 raise

@@ -144,3 +144,13 @@ async def test_user_text_cannot_ping_the_channel_or_fake_a_link(slack: SlackWorl
     assert "&lt;\u200b!here" in revealed.content, "typed markup stays text"
     assert "http://good.example (http://evil.example)" in revealed.content, "a disguised link shows its target"
     assert "a &amp; b" in revealed.content
+
+
+async def test_a_public_reply_where_the_bot_is_not_a_member_goes_through_response_url(slack: SlackWorld) -> None:
+    """The leaderboard asked for in a channel is public: where the bot can't post, the
+    command's response_url still can (a refusal from the outbox is not the end of it)."""
+    slack.fake.not_in_channel.add("C9")
+    await slack.driver.command("UALICE", "leaderboard", channel="C9")
+    (response,) = slack.fake.responses
+    assert response["response_type"] == "in_channel" and "Leaderboard" in json.dumps(response["blocks"])
+    assert await slack.runtime.store.inbox_pending("slack") == [], "the request was handled to its end"

@@ -189,3 +189,19 @@ async def test_rows_left_by_a_dead_process_are_delivered_by_a_new_one(db: str, c
         assert await second.next_outbox_due() is None
     finally:
         await second.close()
+
+
+async def test_a_long_backlog_waiting_for_a_retry_holds_up_no_other_lane(db: str) -> None:
+    clock = FakeClock()
+    store = await SqliteStore.open(db)
+    try:
+        outbox = RefusingOutbox(later=1, retry_after=300)
+        delivery = Delivery(store, outbox, clock)
+        await queue(store, clock, *(f"backlog {i}" for i in range(250)), channel="c1")
+        await delivery.run_due()  # c1's first post is told to wait five minutes
+        await queue(store, clock, "elsewhere", channel="c2")
+        await delivery.run_due()
+        assert [p.channel_id for p in outbox.posts] == ["c2"]
+        assert await store.next_outbox_due() == clock.now() + timedelta(seconds=300), "no busy loop"
+    finally:
+        await store.close()

@@ -5,6 +5,7 @@ normalised event, and delivers the replies."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -46,6 +47,8 @@ Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
 SEEN_EVENTS = 10_000
 INBOX = "slack"  # the inbox rows this adapter writes
+INBOX_ATTEMPTS = 3
+INBOX_RETRY = 2.0  # seconds, times the attempt
 STATE_SECONDS = 300
 
 
@@ -196,13 +199,29 @@ class SlackBot:
             if inbox_id is not None:
                 self.work.submit(("inbox",), lambda: self.store.inbox_done(inbox_id))
             return
-        self.work.submit(key, self._finishing(job, inbox_id))
+        self.work.submit(key, self._finishing(key, job, inbox_id))
 
-    def _finishing(self, job: Callable[[], Awaitable[None]], inbox_id: int | None) -> Callable[[], Awaitable[None]]:
+    def _finishing(
+        self, key: Hashable, job: Callable[[], Awaitable[None]], inbox_id: int | None, attempt: int = 1
+    ) -> Callable[[], Awaitable[None]]:
+        """The job, then its inbox row goes. A job that fails (Slack or the database briefly
+        unavailable) is tried again a little later, a few times; one that keeps failing is
+        dropped with an error in the log rather than replayed on every start."""
+
         async def run() -> None:
-            await job()  # an error keeps the row: the next start tries again
-            if inbox_id is not None:
-                await self.store.inbox_done(inbox_id)
+            if inbox_id is None:
+                await job()
+                return
+            try:
+                await job()
+            except Exception:
+                if attempt < INBOX_ATTEMPTS:
+                    log.warning("Slack work for %s failed (attempt %d); trying again", key, attempt, exc_info=True)
+                    again = self._finishing(key, job, inbox_id, attempt + 1)
+                    asyncio.get_running_loop().call_later(INBOX_RETRY * attempt, self.work.submit, key, again)
+                    return
+                log.exception("Slack work for %s failed %d times; dropped", key, attempt)
+            await self.store.inbox_done(inbox_id)
 
         return run
 

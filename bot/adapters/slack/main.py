@@ -19,7 +19,7 @@ from bot.adapters.slack import requests
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.config import EVENTS_PATH, SlackConfig
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.runtime import REPLAY_WAIT, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,12 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     config.check(http)
     bot = SlackBot(runtime.dispatcher, runtime.store, config)
     routing.register("slack", bot.outbox)
-    await bot.replay_inbox()
+    try:
+        if await bot.replay_inbox():
+            with contextlib.suppress(TimeoutError):
+                await bot.work.settled(timeout=REPLAY_WAIT)
+    finally:
+        runtime.replay_finished("slack")
     try:
         if http:
             runner = await start_http(bot, config.http_host, int(getattr(args, "port", 3000)))

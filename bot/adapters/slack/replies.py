@@ -15,7 +15,7 @@ from bot.adapters.slack.clients import ClientPool
 from bot.adapters.slack.outbox import UNREACHABLE, SlackOutbox, slack_error
 from bot.adapters.slack.render import render_message, render_modal
 from bot.adapters.slack.translate import tenant
-from bot.core.errors import MockpanelError
+from bot.core.errors import MockpanelError, SendLater, SendRefused
 from bot.core.flows.context import Public, Reply
 from bot.core.messages import Form, Message
 
@@ -48,7 +48,7 @@ class Replier:
                     await self.form(where, reply)
                 else:
                     await self.private(where, reply)
-            except (SlackApiError, SlackClientError, MockpanelError):
+            except (SlackApiError, SlackClientError, MockpanelError, SendLater, SendRefused):
                 log.exception("could not deliver a reply to %s", where.user_id)
 
     async def private(self, where: Interaction, message: Message) -> None:
@@ -67,8 +67,11 @@ class Replier:
     async def public(self, where: Interaction, message: Message) -> None:
         try:
             await self.outbox.post(tenant(where.team), where.channel_id, message)
-        except SlackApiError as error:
-            if slack_error(error) not in UNREACHABLE or not where.response_url:
+        except (SendRefused, SendLater) as error:
+            # The bot can't post here (not a member, say): the command's response_url still can.
+            cause = error.__cause__
+            unreachable = isinstance(cause, SlackApiError) and slack_error(cause) in UNREACHABLE
+            if not where.response_url or not (unreachable or isinstance(error, SendLater)):
                 raise
             await self.respond(where.response_url, message, "in_channel")
 
