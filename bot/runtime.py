@@ -14,6 +14,7 @@ from bot.core.errors import MockpanelError
 from bot.core.flows.context import Libraries
 from bot.core.ports import Outbox, Store
 from bot.core.scheduler import Scheduler
+from bot.core.weak_chart import WeakAreaChart
 from bot.storage.sqlite import SqliteStore
 
 
@@ -56,6 +57,14 @@ def _signature(path: Path) -> tuple[str, int, int]:
     return (str(path), sum(s.st_size for s in stats) + len(stats), max((s.st_mtime_ns for s in stats), default=0))
 
 
+def render_chart(chart: WeakAreaChart) -> bytes:
+    """matplotlib is imported on the first chart (in the worker thread drawing it), so a bot
+    that never draws one never loads it."""
+    from bot.charts import render_weak_areas
+
+    return render_weak_areas(chart)
+
+
 async def open_store(db: str) -> Store:
     if db.startswith(("postgres://", "postgresql://")):
         raise MockpanelError(
@@ -68,4 +77,5 @@ async def build(settings: Settings, outbox: Outbox, clock: Clock, library: Libra
     library = library or load_banks(settings)
     store = await open_store(settings.db)
     dispatcher = Dispatcher(store, outbox, Libraries(library, store), clock)
+    dispatcher.renderer = render_chart
     return Runtime(store, dispatcher, Scheduler(store, dispatcher, clock), library)

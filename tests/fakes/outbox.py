@@ -54,7 +54,15 @@ class RecordingOutbox:
         return message_id
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
         self.notes.append(SentNote(channel_id, user_id, message, direct))
 

@@ -107,7 +107,7 @@ def send_kwargs(part: Outgoing) -> dict[str, Any]:
     if view is not None:
         kwargs["view"] = view
     if part.file is not None:
-        kwargs["file"] = discord.File(io.BytesIO(part.file.content.encode("utf-8")), filename=part.file.filename)
+        kwargs["file"] = discord.File(io.BytesIO(part.file.data), filename=part.file.filename)
     return kwargs
 
 
@@ -165,7 +165,15 @@ class DiscordOutbox:
         self._thread_locks.pop(message_id, None)
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
         await delivering(lambda: self.direct(user_id, message, key))
 

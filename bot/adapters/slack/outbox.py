@@ -102,12 +102,20 @@ class SlackOutbox:
         return message_key(posted_channel, ts)
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
         team = team_of(tenant)
 
         async def send() -> None:
-            if not direct and await self.ephemeral(team, channel_id, user_id, message):
+            if not direct and await self.ephemeral(team, channel_id, user_id, message, thread_id):
                 return
             await self.direct(team, user_id, message)
 
@@ -152,7 +160,7 @@ class SlackOutbox:
     ) -> None:
         await client.files_upload_v2(
             channel=channel,
-            content=attachment.content,
+            content=attachment.data,
             filename=attachment.filename,
             title=attachment.filename,
             thread_ts=thread_ts,
