@@ -161,7 +161,11 @@ def render_message(message: Message) -> list[Outgoing]:
     parts = [Outgoing(embeds=(embed,)) for embed in _embeds(message)]
     parts[0] = Outgoing(embeds=parts[0].embeds, components=rows)
     last = parts[-1]
-    parts[-1] = Outgoing(embeds=last.embeds, components=last.components, file=message.attachment)
+    embeds = last.embeds
+    if message.attachment is not None and message.attachment.mime.startswith("image/"):
+        # A picture shows inside the embed, full width, instead of as a file below it.
+        embeds = (*embeds[:-1], {**embeds[-1], "image": {"url": f"attachment://{message.attachment.filename}"}})
+    parts[-1] = Outgoing(embeds=embeds, components=last.components, file=message.attachment)
     return parts
 
 

@@ -113,9 +113,10 @@ class SlackOutbox:
         thread_id: str | None = None,
     ) -> None:
         team = team_of(tenant)
+        thread_ts = split_key(thread_id)[1] if thread_id else None  # the core's id is "channel:ts"
 
         async def send() -> None:
-            if not direct and await self.ephemeral(team, channel_id, user_id, message, thread_id):
+            if not direct and await self.ephemeral(team, channel_id, user_id, message, thread_ts):
                 return
             await self.direct(team, user_id, message)
 
@@ -145,6 +146,12 @@ class SlackOutbox:
         opened = await client.conversations_open(users=user_id)
         channel = str(opened["channel"]["id"])
         return await self._post(client, team, channel, message, paced=True)
+
+    async def upload_direct(self, team: str, user_id: str, attachment: Attachment) -> None:
+        """Upload a file alone into the person's DM with the bot: only they can see it."""
+        client = await self.clients.for_team(team)
+        opened = await client.conversations_open(users=user_id)
+        await self._upload(client, str(opened["channel"]["id"]), attachment)
 
     async def update(self, tenant: str, message_id: str, message: Message) -> None:
         """Edit an earlier post; one limiter per workspace keeps edits inside tier 3."""
