@@ -59,3 +59,19 @@ async def test_an_answer_gets_nudges_and_the_self_rating_buttons(tmp_path: Path,
         assert nudge["flags"] & model.EPHEMERAL and "STAR: Situation ✓" in env.text(nudge)
         saved = await env.press("Alice", nudge, env.button(nudge, "self-rate"))  # the first: 1
         assert "You rated your answer 1/5" in env.said(saved)
+
+
+async def test_a_thread_answer_gets_them_by_dm_and_the_dm_buttons_work(tmp_path: Path, library: Library) -> None:
+    async with DiscordEnv.running(tmp_path, library, message_content=True) as env:
+        await env.command("Coach", "qotd post", category="behavioural")
+        question = env.last("Question of the day")
+        await env.say("Alice", question["id"], ANSWER)
+        await env.fake.wait_for(lambda: any("On your answer" in env.text(m) for m in env.fake.dms_to(env.uid("Alice"))))
+        nudge = next(m for m in env.fake.dms_to(env.uid("Alice")) if "On your answer" in env.text(m))
+        custom_id = env.button(nudge, "self-rate")
+        guild = str(env.guild.id)
+        assert custom_id.startswith(f"mpd:self-rate:{guild}/"), custom_id  # the DM's button names its server
+        saved = await env.press_in_dm("Alice", nudge, custom_id)
+        assert "You rated your answer 1/5" in env.said(saved)
+        [stored] = await env.runtime.store.self_rated(f"discord:{guild}", env.uid("Alice"))
+        assert stored.score == 1 and stored.category == "behavioural"
