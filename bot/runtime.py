@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,9 +58,18 @@ def _signature(path: Path) -> tuple[str, int, int]:
     return (str(path), sum(s.st_size for s in stats) + len(stats), max((s.st_mtime_ns for s in stats), default=0))
 
 
-def render_chart(chart: WeakAreaChart) -> bytes:
-    """matplotlib is imported on the first chart (in the worker thread drawing it), so a bot
-    that never draws one never loads it."""
+# One thread draws every chart: matplotlib keeps its fonts (and their glyph caches) per thread,
+# so a pool of threads would hold a copy each. Charts wait their turn; drawing holds the GIL anyway.
+_CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockpanel-chart")
+
+
+async def render_chart(chart: WeakAreaChart) -> bytes:
+    """Draw off the event loop. matplotlib is imported by the first chart, in the chart thread,
+    so a bot that never draws one never loads it."""
+    return await asyncio.get_running_loop().run_in_executor(_CHART_THREAD, _draw, chart)
+
+
+def _draw(chart: WeakAreaChart) -> bytes:
     from bot.charts import render_weak_areas
 
     return render_weak_areas(chart)

@@ -7,7 +7,6 @@ nudges off`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -129,7 +128,7 @@ async def me_extras(ctx: Context, summary: WeakAreaSummary) -> None:
         text = ctx.replies[weak_index]
         assert isinstance(text, Message)
         try:
-            png = await asyncio.to_thread(renderer, chart)
+            png = await renderer(chart)
         except Exception:
             log.exception("the weak-area chart could not be drawn")
             ctx.replies[weak_index] = replace(text, text=f"{text.text}\n{CHART_FAILED}")

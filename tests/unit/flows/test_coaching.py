@@ -111,7 +111,7 @@ async def test_below_the_minimum_me_is_text_only(h: Harness) -> None:
 
 
 async def test_a_chart_that_fails_to_draw_leaves_the_text(h: Harness) -> None:
-    def broken(chart: WeakAreaChart) -> bytes:
+    async def broken(chart: WeakAreaChart) -> bytes:
         raise RuntimeError("no fonts")
 
     h.dispatcher.renderer = broken
