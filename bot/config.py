@@ -7,6 +7,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.errors import MockpanelError
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 def read_env_file(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
@@ -43,3 +47,16 @@ class Settings:
             log_level=merged.get("MOCKPANEL_LOG_LEVEL", cls.log_level).upper(),
             secrets=secrets,
         )
+
+    def check(self) -> None:
+        """Refuse settings that would fail later with a traceback: say which one and the fix."""
+        if self.log_level not in LOG_LEVELS:
+            raise MockpanelError(
+                f"MOCKPANEL_LOG_LEVEL={self.log_level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}."
+            )
+        for path in self.banks:
+            if not Path(path).exists():
+                raise MockpanelError(
+                    f"MOCKPANEL_BANKS names {path!r}, which does not exist; fix the path or remove it "
+                    f"(folders or .yaml files, separated by {os.pathsep!r})."
+                )

@@ -64,16 +64,25 @@ class MessageDeleted(Event):
     message_id: str
 
 
+# The platform's own order of a rating change, for "the latest counts": a tuple of
+# non-negative ints compared element by element (Slack: event_ts as (seconds, microseconds);
+# Discord: (session epoch, sequence, 0), the reconciler's read-back (epoch, sequence, 1)).
+# None: the platform gave none, and changes count in the order they arrive.
+Order = tuple[int, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReactionAdded(Event):
     message_id: str
     emoji: str
+    order: Order | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReactionRemoved(Event):
     message_id: str
     emoji: str
+    order: Order | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -54,6 +54,24 @@ def display_names(db: sqlite3.Connection, tenant: str, user_ids: Sequence[str]) 
     return {r[0]: r[1] or r[0] for r in rows}
 
 
+def members_named(db: sqlite3.Connection, tenant: str, name: str, limit: int = 10) -> dict[str, str]:
+    """The members whose id or display name is `name` in any case; without a match, the
+    members whose name starts like it, or else some members: choices for an error."""
+    for where, value in (
+        ("lower(user_id) = lower(?) OR lower(display_name) = lower(?)", (name, name)),
+        ("lower(display_name) LIKE lower(?) OR lower(user_id) LIKE lower(?)", (name[:2] + "%",) * 2),
+        ("1 = 1", ()),
+    ):
+        rows = db.execute(
+            f"SELECT user_id, display_name FROM users WHERE tenant = ? AND ({where})"
+            " ORDER BY lower(display_name), user_id LIMIT ?",
+            (tenant, *value, limit),
+        ).fetchall()
+        if rows:
+            return {r[0]: r[1] or r[0] for r in rows}
+    return {}
+
+
 _BOARD_COLUMNS = (
     "b.user_id, COALESCE(NULLIF(u.display_name, ''), b.user_id), b.score, b.answers, b.received_n,"
     " b.received_sum, b.given, b.streak_points"
@@ -85,11 +103,20 @@ def board_row(
     ).fetchone()
     if row is None:
         return None
-    ahead = db.execute(
-        "SELECT COUNT(*) FROM board WHERE tenant = ? AND scope = ? AND period = ? AND hidden = 0 AND score > ?",
-        (tenant, scope, period, row[2]),
-    ).fetchone()[0]
-    return _board_row(row), int(ahead) + 1
+    # Ahead: every shown row in the higher score buckets (kept counts), plus the rows of this
+    # row's own bucket that score higher (a short stretch of the rank index).
+    score = float(row[2])
+    bucket = int(score)
+    (above,) = db.execute(
+        "SELECT COALESCE(SUM(n), 0) FROM board_buckets WHERE tenant = ? AND scope = ? AND period = ? AND bucket > ?",
+        (tenant, scope, period, bucket),
+    ).fetchone()
+    (near,) = db.execute(
+        "SELECT COUNT(*) FROM board WHERE tenant = ? AND scope = ? AND period = ? AND hidden = 0"
+        " AND score > ? AND score < ?",
+        (tenant, scope, period, score, bucket + 1),
+    ).fetchone()
+    return _board_row(row), int(above) + int(near) + 1
 
 
 def skills(db: sqlite3.Connection, tenant: str, user_id: str) -> list[DailySkill]:
@@ -211,6 +238,15 @@ def delete_user(db: sqlite3.Connection, tenant: str, user_id: str, at: datetime)
     db.execute(
         "DELETE FROM feedback WHERE rater_id = ? AND answer_id IN (SELECT id FROM answers WHERE tenant = ?)",
         (user_id, tenant),
+    )
+    # The order log of their ratings, given and received.
+    db.execute(
+        "DELETE FROM rating_log WHERE rater_id = ? AND answer_id IN (SELECT id FROM answers WHERE tenant = ?)",
+        (user_id, tenant),
+    )
+    db.execute(
+        "DELETE FROM rating_log WHERE answer_id IN (SELECT id FROM answers WHERE tenant = ? AND user_id = ?)",
+        (tenant, user_id),
     )
     db.execute(
         "UPDATE answers SET text = '', message_id = NULL WHERE tenant = ? AND user_id = ?",

@@ -1,7 +1,9 @@
 """Answers, ratings and the aggregates they feed, as plain sqlite3 functions.
 
-They run inside one transaction in the store's database thread, so the leaderboard and
-weak-area aggregates always agree with the ratings, and reads never scan the ratings table.
+They run inside one transaction (the store's group commit, or any other), so the leaderboard
+and weak-area aggregates always agree with the ratings, and reads never scan the ratings
+table. What each change adds to the aggregates is the core's rule (bot.core.tallies); here it
+is only looked up, stored and added up (bot.storage.batch).
 """
 
 from __future__ import annotations
@@ -9,50 +11,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 
-from bot.core import scoring
+from bot.core import scoring, tallies
 from bot.core.clock import iso, parse_iso
 from bot.core.errors import AlreadyAnswered
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
-
-
-def score_sql(answers: str, received_sum: str, received_n: str, given: str, streak_points: str, prior: str) -> str:
-    """The points formula (bot.core.scoring.points) as an SQL expression over the given terms."""
-    return (
-        f"{scoring.ANSWER_POINTS} * {answers}"
-        f" + CASE WHEN {received_n} > 0 THEN {scoring.RATING_WEIGHT} * {received_n}"
-        f" * (({received_sum} + {scoring.SHRINK_K} * {prior}) / ({received_n} + {float(scoring.SHRINK_K)}) - 1)"
-        f" ELSE 0 END + {given} + {streak_points}"
-    )
-
-
-# A board row's score over its stored tallies; `?` is the community's prior mean.
-SCORE_SQL = score_sql("answers", "received_sum", "received_n", "given", "streak_points", "?")
-
-# Add to one board row's tallies and re-score it in the same statement: the new score is the
-# formula over the tallies after the addition (in an upsert every right-hand side reads the row
-# as it was), so a row never holds a score that disagrees with its tallies.
-# Parameters: tenant, scope, period, user, the five additions, hidden (for a new row), prior.
-_NEW_ROW_SCORE = score_sql("?5", "?6", "?7", "?8", "?9", "?11")
-_UPDATED_ROW_SCORE = score_sql(
-    "(answers + excluded.answers)",
-    "(received_sum + excluded.received_sum)",
-    "(received_n + excluded.received_n)",
-    "(given + excluded.given)",
-    "(streak_points + excluded.streak_points)",
-    "?11",
-)
-_BOARD_UPSERT = f"""
-INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given,
-                   streak_points, hidden, score)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {_NEW_ROW_SCORE})
-ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET
-    answers = answers + excluded.answers,
-    received_sum = received_sum + excluded.received_sum,
-    received_n = received_n + excluded.received_n,
-    given = given + excluded.given,
-    streak_points = streak_points + excluded.streak_points,
-    score = {_UPDATED_ROW_SCORE}
-"""
+from bot.core.tallies import LoggedChange, RatingMove, Streak
+from bot.storage.batch import Pending, staged
 
 _ANSWER_COLUMNS = (
     "id, tenant, round_id, q_index, question_id, category, user_id, channel_id, message_id,"
@@ -82,41 +46,9 @@ def answer_from_row(row: sqlite3.Row | tuple[object, ...]) -> AnswerRecord:
 def touch_user(db: sqlite3.Connection, tenant: str, user_id: str, name: str) -> None:
     db.execute(
         "INSERT INTO users (tenant, user_id, display_name) VALUES (?, ?, ?)"
-        " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name ="
-        " CASE WHEN excluded.display_name = '' THEN display_name ELSE excluded.display_name END",
+        " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
+        " WHERE excluded.display_name NOT IN ('', display_name)",  # an unchanged row is not rewritten
         (tenant, user_id, name),
-    )
-
-
-def prior_mean(db: sqlite3.Connection, tenant: str) -> float:
-    row = db.execute("SELECT prior_mean FROM communities WHERE tenant = ?", (tenant,)).fetchone()
-    return float(row[0]) if row else scoring.DEFAULT_PRIOR_MEAN
-
-
-def bump_board(
-    db: sqlite3.Connection,
-    tenant: str,
-    user_id: str,
-    channel_id: str,
-    moment: datetime,
-    *,
-    answers: int = 0,
-    received_sum: int = 0,
-    received_n: int = 0,
-    given: int = 0,
-    streak_points: int = 0,
-) -> None:
-    """Add to a user's tallies on every board the moment counts for, and re-score those rows."""
-    prior = prior_mean(db, tenant)
-    row = db.execute("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", (tenant, user_id)).fetchone()
-    hidden = row[0] if row else 0
-    db.executemany(
-        _BOARD_UPSERT,
-        [
-            (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points, hidden, prior)
-            for scope in scoring.scopes(channel_id)
-            for period in scoring.period_keys(moment)
-        ],
     )
 
 
@@ -137,15 +69,8 @@ def add_answer(db: sqlite3.Connection, new: NewAnswer) -> AnswerRecord:
          new.channel_id, new.message_id, new.text, iso(new.at), int(new.hidden), streak_points),
     )  # fmt: skip
     if new.counts_for_board:
-        bump_board(
-            db,
-            new.tenant,
-            new.user_id,
-            new.channel_id,
-            new.at,
-            answers=1,
-            streak_points=streak_points,
-        )
+        with staged(db) as pending:
+            tallies.answer_added(pending.deltas, new.tenant, new.user_id, new.channel_id, new.at, streak_points)
     row = db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE id = ?", (cursor.lastrowid,)).fetchone()
     return answer_from_row(row)
 
@@ -156,107 +81,97 @@ def _extend_streak(db: sqlite3.Connection, new: NewAnswer) -> int:
         "SELECT length, last_day FROM streaks WHERE tenant = ? AND channel_id = ? AND user_id = ?",
         (new.tenant, new.channel_id, new.user_id),
     ).fetchone()
-    length = 1
-    if row is not None:
-        last = date.fromisoformat(row[1])
-        if last == new.streak_day:
-            return int(row[0])
-        if new.previous_streak_day is not None and last == new.previous_streak_day:
-            length = int(row[0]) + 1
-    db.execute(
-        "INSERT INTO streaks (tenant, channel_id, user_id, length, last_day) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (tenant, channel_id, user_id) DO UPDATE SET length = excluded.length,"
-        " last_day = excluded.last_day",
-        (new.tenant, new.channel_id, new.user_id, length, new.streak_day.isoformat()),
-    )
-    return length
+    stored = None if row is None else Streak(int(row[0]), date.fromisoformat(row[1]))
+    after = tallies.streak_after(stored, new.streak_day, new.previous_streak_day)
+    if after != stored:
+        db.execute(
+            "INSERT INTO streaks (tenant, channel_id, user_id, length, last_day) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (tenant, channel_id, user_id) DO UPDATE SET length = excluded.length,"
+            " last_day = excluded.last_day",
+            (new.tenant, new.channel_id, new.user_id, after.length, after.last_day.isoformat()),
+        )
+    return after.length
 
 
 def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
     """Set or remove one rating and move every aggregate by the difference. Returns whether
-    anything changed (a replayed or duplicate event changes nothing)."""
+    anything changed (a replayed or duplicate event, or one older than the stored rating's
+    latest change, changes nothing)."""
     answer = change.answer
-    withdrawn = db.execute("SELECT withdrawn FROM answers WHERE id = ?", (answer.id,)).fetchone()
-    if withdrawn is None or withdrawn[0]:
-        return False  # the answer went while this rating was on its way
     key = (answer.id, change.rater_id, change.dimension)
-    old = db.execute(
-        "SELECT score, created_at FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?",
-        key,
+    # One look-up: is the answer still there, the stored rating, and its latest logged order.
+    found = db.execute(
+        "SELECT a.withdrawn, r.score, r.created_at, (SELECT MAX(ord) FROM rating_log l"
+        "  WHERE l.answer_id = a.id AND l.rater_id = ?1 AND l.dimension = ?2)"
+        " FROM answers a LEFT JOIN ratings r ON r.answer_id = a.id AND r.rater_id = ?1 AND r.dimension = ?2"
+        " WHERE a.id = ?3",
+        (change.rater_id, change.dimension, answer.id),
     ).fetchone()
-    if change.score is None:
-        if old is None or (change.expect is not None and int(old[0]) != change.expect):
+    if found is None or found[0]:
+        return False  # the answer went while this rating was on its way
+    old = None if found[1] is None else int(found[1])
+    if change.order is None:
+        new = tallies.after_change(old, LoggedChange("", change.score, change.expect))
+    else:
+        ordered = LoggedChange(tallies.encode_order(change.order), change.score, change.expect)
+        logged, new = _by_order(db, key, old, found[3], ordered)
+        if not logged:
             return False
+    if new == old:
+        return False
+    if new is None:
         db.execute("DELETE FROM ratings WHERE answer_id = ? AND rater_id = ? AND dimension = ?", key)
-        delta_sum, delta_n, rated_at = -int(old[0]), -1, parse_iso(old[1])
     elif old is None:
         touch_user(db, answer.tenant, change.rater_id, change.rater_name)
         db.execute(
             "INSERT INTO ratings (tenant, answer_id, rater_id, dimension, score, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (answer.tenant, *key, change.score, iso(change.at)),
+            (answer.tenant, *key, new, iso(change.at)),
         )
-        delta_sum, delta_n, rated_at = change.score, 1, change.at
     else:
-        if int(old[0]) == change.score:
-            return False
-        db.execute(
-            "UPDATE ratings SET score = ? WHERE answer_id = ? AND rater_id = ? AND dimension = ?",
-            (change.score, *key),
-        )
-        delta_sum, delta_n, rated_at = change.score - int(old[0]), 0, parse_iso(old[1])
-    area = f"dimension:{change.dimension}" if change.dimension else f"category:{answer.category}"
-    _bump_skill(db, answer.tenant, answer.user_id, area, rated_at.date(), delta_n, delta_sum)
-    if change.dimension == "":
-        bump_board(db, answer.tenant, answer.user_id, answer.channel_id, answer.created_at,
-                   received_sum=delta_sum, received_n=delta_n)  # fmt: skip
-        if delta_n:
-            _count_given(db, answer, change.rater_id, rated_at, delta_n)
-        _update_community_mean(db, answer.tenant, delta_sum, delta_n)
+        db.execute("UPDATE ratings SET score = ? WHERE answer_id = ? AND rater_id = ? AND dimension = ?", (new, *key))
+    move = RatingMove(old, new, change.at if old is None else parse_iso(found[2]))
+    with staged(db) as pending:
+        _count_move(db, pending, answer, change.rater_id, change.dimension, move)
     return True
 
 
-def _bump_skill(db: sqlite3.Connection, tenant: str, user_id: str, area: str, day: date, dn: int, ds: int) -> None:
-    db.execute(
-        "INSERT INTO skills (tenant, user_id, area, day, n, total) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = n + excluded.n, total = total + excluded.total",
-        (tenant, user_id, area, day.isoformat(), dn, ds),
-    )
-
-
-def _count_given(db: sqlite3.Connection, answer: AnswerRecord, rater_id: str, rated_at: datetime, delta: int) -> None:
-    """Points for rating others: one a rating, at most GIVEN_DAILY_CAP a day. Keeping the day's
-    count makes removal exact: the points always equal min(count, cap)."""
-    day = rated_at.date().isoformat()
-    row = db.execute(
-        "SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?",
-        (answer.tenant, rater_id, day),
-    ).fetchone()
-    before = int(row[0]) if row else 0
-    after = max(before + delta, 0)
-    db.execute(
-        "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = excluded.n",
-        (answer.tenant, rater_id, day, after),
-    )
-    cap = scoring.GIVEN_DAILY_CAP
-    points = min(after, cap) - min(before, cap)
-    if points:
-        bump_board(db, answer.tenant, rater_id, answer.channel_id, rated_at, given=points)
-
-
-def _update_community_mean(db: sqlite3.Connection, tenant: str, delta_sum: int, delta_n: int) -> None:
-    [(total, n, prior)] = db.execute(
-        "INSERT INTO communities (tenant, rating_sum, rating_n) VALUES (?, ?, ?) ON CONFLICT (tenant)"
-        " DO UPDATE SET rating_sum = rating_sum + excluded.rating_sum, rating_n = rating_n + excluded.rating_n"
-        " RETURNING rating_sum, rating_n, prior_mean",
-        (tenant, delta_sum, delta_n),
+def _by_order(
+    db: sqlite3.Connection, key: tuple[int, str, str], old: int | None, latest: str | None, change: LoggedChange
+) -> tuple[bool, int | None]:
+    """Whether `change` is new, and the rating once it takes its place among the logged
+    changes of this (answer, rater, dimension), the latest of which is `latest` (a change
+    whose order is logged already is the same change again)."""
+    if latest is None and old is not None:
+        # A rating from before orders were logged: it stands first, before every ordered change.
+        db.execute(
+            "INSERT INTO rating_log (answer_id, rater_id, dimension, ord, score) VALUES (?, ?, ?, '', ?)", (*key, old)
+        )
+    if not db.execute(
+        "INSERT OR IGNORE INTO rating_log (answer_id, rater_id, dimension, ord, score, expect) VALUES (?, ?, ?, ?, ?, ?)",
+        (*key, change.order, change.score, change.expect),
+    ).rowcount:
+        return False, old
+    if latest is None or change.order > latest:
+        return True, tallies.after_change(old, change)  # the usual case: it is the latest so far
+    logged = db.execute(
+        "SELECT ord, score, expect FROM rating_log WHERE answer_id = ? AND rater_id = ? AND dimension = ?", key
     ).fetchall()
-    live = scoring.prior_mean(int(total), int(n))
-    if abs(live - float(prior)) >= scoring.PRIOR_DRIFT:
-        # The shrinkage target moved: re-score the whole community once. This happens a few
-        # times while a community is young and almost never after.
-        db.execute("UPDATE communities SET prior_mean = ? WHERE tenant = ?", (live, tenant))
-        db.execute(f"UPDATE board SET score = {SCORE_SQL} WHERE tenant = ?", (live, tenant))
+    return True, tallies.rating_by_order(LoggedChange(str(o), s, e) for o, s, e in logged)
+
+
+def _count_move(
+    db: sqlite3.Connection, pending: Pending, answer: AnswerRecord, rater_id: str, dimension: str, move: RatingMove
+) -> None:
+    tallies.rating_moved(pending.deltas, answer.tenant, answer.user_id, answer.channel_id, answer.category,
+                         answer.created_at, dimension, move)  # fmt: skip
+    if dimension != "":
+        return  # rubric scores feed weak areas only
+    if move.delta_n:
+        key = (answer.tenant, rater_id, move.rated_at.date().isoformat())
+        after, points = tallies.given_points(pending.given_today(db, key), move.delta_n)
+        pending.given[key] = after
+        tallies.given_moved(pending.deltas, answer.tenant, rater_id, answer.channel_id, move.rated_at, points)
+    pending.rating_counted(db, answer.tenant, move.delta_sum, move.delta_n)
 
 
 def withdraw_answer(db: sqlite3.Connection, answer_id: int, at: datetime) -> None:
@@ -265,18 +180,15 @@ def withdraw_answer(db: sqlite3.Connection, answer_id: int, at: datetime) -> Non
     if row is None or row[12]:
         return
     answer = answer_from_row(row)
-    raters = db.execute("SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)).fetchall()
-    for rater_id, dimension in raters:
-        apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension))
-    db.execute("UPDATE answers SET withdrawn = 1 WHERE id = ?", (answer_id,))
-    if not _is_practice(db, answer.round_id):
-        bump_board(db, answer.tenant, answer.user_id, answer.channel_id, answer.created_at,
-                   answers=-1, streak_points=-int(row[13]))  # fmt: skip
-
-
-def _is_practice(db: sqlite3.Connection, round_id: int) -> bool:
-    row = db.execute("SELECT kind FROM rounds WHERE id = ?", (round_id,)).fetchone()
-    return bool(row and row[0] == "practice")
+    with staged(db) as pending:
+        raters = db.execute("SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)).fetchall()
+        for rater_id, dimension in raters:
+            apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension))
+        db.execute("UPDATE answers SET withdrawn = 1 WHERE id = ?", (answer_id,))
+        kind = db.execute("SELECT kind FROM rounds WHERE id = ?", (answer.round_id,)).fetchone()
+        if tallies.counts_for_board(kind[0] if kind else None):
+            tallies.answer_withdrawn(pending.deltas, answer.tenant, answer.user_id, answer.channel_id,
+                                     answer.created_at, int(row[13]))  # fmt: skip
 
 
 def answer_columns() -> str:

@@ -5,10 +5,12 @@ thread everything waiting at once: first the reads, outside any transaction, the
 one transaction (group commit). At 1,000 events/s that is far cheaper than a thread hop per
 call and a commit per write, and each caller still learns its own result, a writer only once
 its transaction has committed.
-Automatic checkpoints are off. A background task with its own connection does the bulk of
-each checkpoint (copying pages, syncing) while commits go on; then the loop's next trip to the
-thread copies the few pages committed meanwhile, so the next transaction can start the WAL over
-instead of growing it for as long as writes keep coming.
+The deltas the batch's ratings and answers add to the boards are merged (bot.storage.batch)
+and written once per row at the end of the batch.
+Automatic checkpoints are off, and no checkpoint runs in the write path: a background task
+with its own connection runs short PASSIVE checkpoints (each copies what was committed since
+the one before, so the WAL starts over whenever one catches up between two commits), and a
+TRUNCATE only once writes have been idle for a while.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.core import scoring
 from bot.core.analytics import DailySkill
 from bot.core.ports import (
     AnswerRecord,
@@ -39,15 +42,17 @@ from bot.core.ports import (
     Timer,
 )
 from bot.core.schedule import QotdSchedule
-from bot.storage import coaching, community, records, scores
+from bot.storage import batch, coaching, community, records, scores
 from bot.storage.coaching_store import CoachingMethods
 from bot.storage.delivery_store import DeliveryMethods
 
 T = TypeVar("T")
 MAX_BATCH = 512
-CHECKPOINT_EVERY = 1.0  # seconds
-CHECKPOINT_PASSES = 3  # background passes before the loop copies the rest
-CHECKPOINT_SHORT = 0.005  # seconds: a pass this short left next to nothing
+CHECKPOINT_EVERY = 0.1  # seconds between background checkpoint rounds
+CHECKPOINT_PASSES = 4  # passes a round, at most: each copies what the one before left
+CHECKPOINT_IDLE = 2.0  # seconds without a commit before the WAL is truncated
+CACHE_KIB = 65_536  # page cache of the main connection
+WAL_LIMIT = 64 * 2**20  # bytes: a WAL that starts over is cut back to this
 
 _Call = tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]  # a function and its caller's future
 _Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
@@ -74,7 +79,6 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
         self._pending = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
-        self._finish_checkpoint = False  # set by the background checkpoint, done by the loop
         self._checkpointer: asyncio.Task[None] | None = None
         self._exclusive = asyncio.Lock()  # a held transaction, or one trip of the loop
         self.batches = 0  # commits made, for the benchmark
@@ -89,8 +93,11 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=5000",
             "PRAGMA wal_autocheckpoint=0",
+            f"PRAGMA cache_size=-{CACHE_KIB}",
+            f"PRAGMA journal_size_limit={WAL_LIMIT}",
         ):
             await store._db.execute(pragma)
+        await store._in_thread(batch.register_functions)
         if migrate:
             await store.migrate()
         store._writer = asyncio.create_task(store._run_loop())
@@ -132,13 +139,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
             writes, self._writes = self._writes[:MAX_BATCH], self._writes[MAX_BATCH:]
             if self._writes:
                 self._pending.set()
-            cycle = functools.partial(
-                _run_cycle,
-                reads=[fn for fn, _ in reads],
-                writes=[fn for fn, _ in writes],
-                checkpoint=self._finish_checkpoint,
-            )
-            self._finish_checkpoint = False
+            cycle = functools.partial(_run_cycle, reads=[fn for fn, _ in reads], writes=[fn for fn, _ in writes])
             try:
                 async with self._exclusive:
                     read_outcomes, write_outcomes = await self._in_thread(cycle)
@@ -148,19 +149,32 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
             _settle(reads + writes, read_outcomes + write_outcomes)
 
     async def _checkpoint_loop(self) -> None:
+        """Keep the WAL short from outside the write path. A PASSIVE checkpoint never waits
+        for the writer; each pass copies what was committed since the last, so passes stay
+        short, and once one finishes between two commits the next transaction starts the
+        WAL over. Only when writes have stopped for a while is the file truncated (TRUNCATE
+        waits for the writer, so it never runs while writes are coming)."""
         checkpointer = await aiosqlite.connect(self.path)
+        await checkpointer.execute("PRAGMA busy_timeout=0")
+        last_batches, idle_since, truncated = self.batches, time.monotonic(), True
         try:
             while True:
                 await asyncio.sleep(CHECKPOINT_EVERY)
-                # Each pass copies what the pass before left (what was committed meanwhile), so
-                # the passes get shorter and the loop is left only a few pages.
+                if self.batches == last_batches:  # nothing committed since the last round
+                    if not truncated and time.monotonic() - idle_since >= CHECKPOINT_IDLE:
+                        with contextlib.suppress(sqlite3.Error):
+                            await checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                            truncated = True
+                    continue
+                last_batches, idle_since, truncated = self.batches, time.monotonic(), False
                 for _ in range(CHECKPOINT_PASSES):
-                    started = time.monotonic()
-                    await checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    if time.monotonic() - started < CHECKPOINT_SHORT:
+                    try:
+                        async with checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
+                            row = await cursor.fetchone()
+                    except sqlite3.Error:
                         break
-                self._finish_checkpoint = True
-                self._pending.set()
+                    if row is None or row[1] == row[2]:
+                        break  # all copied: the next transaction starts the WAL over
         finally:
             await checkpointer.close()
 
@@ -223,7 +237,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
     # --- idempotency, settings, users --------------------------------------------------------
 
     async def claim_event(self, tenant: str, event_id: str, at: datetime) -> bool:
-        return await self._write(lambda db: records.claim_event(db, tenant, event_id, at))
+        return await self._write(batch.defers(lambda db: records.claim_event(db, tenant, event_id, at)))
 
     async def get_config(self, tenant: str) -> dict[str, Any]:
         return await self._read(lambda db: community.get_config(db, tenant))
@@ -241,13 +255,21 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
     async def display_names(self, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
         return await self._read(lambda db: community.display_names(db, tenant, user_ids))
 
+    async def members_named(self, tenant: str, name: str) -> dict[str, str]:
+        return await self._read(lambda db: community.members_named(db, tenant, name))
+
+    async def prior_mean(self, tenant: str) -> float:
+        """The community's mean rating that boards and round results shrink toward."""
+        rows = await self._fetch("SELECT prior_mean FROM communities WHERE tenant = ?", (tenant,))
+        return float(rows[0][0]) if rows else scoring.DEFAULT_PRIOR_MEAN
+
     # --- rounds and posts --------------------------------------------------------------------
 
     async def create_round(self, tenant: str, channel_id: str, kind: str, state: dict[str, Any], at: datetime) -> int:
         return await self._write(lambda db: records.create_round(db, tenant, channel_id, kind, state, at))
 
     async def save_round(self, round_id: int, status: str, state: dict[str, Any]) -> None:
-        await self._write(lambda db: records.save_round(db, round_id, status, state))
+        await self._write(batch.defers(lambda db: records.save_round(db, round_id, status, state)))
 
     async def get_round(self, round_id: int) -> RoundRecord | None:
         return await self._read(lambda db: records.get_round(db, round_id))
@@ -256,7 +278,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
         return await self._read(lambda db: records.open_round(db, tenant, channel_id, kinds))
 
     async def record_post(self, tenant: str, message_id: str, round_id: int | None, ref: str) -> None:
-        await self._write(lambda db: records.record_post(db, tenant, message_id, round_id, ref))
+        await self._write(batch.defers(lambda db: records.record_post(db, tenant, message_id, round_id, ref)))
 
     async def post_by_message(self, tenant: str, message_id: str) -> tuple[int | None, str] | None:
         return await self._read(lambda db: records.post_by_message(db, tenant, message_id))
@@ -267,7 +289,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
     # --- answers and ratings -----------------------------------------------------------------
 
     async def add_answer(self, answer: NewAnswer) -> AnswerRecord:
-        return await self._write(lambda db: scores.add_answer(db, answer))
+        return await self._write(batch.defers(lambda db: scores.add_answer(db, answer)))
 
     async def get_answer(self, answer_id: int) -> AnswerRecord | None:
         return await self._read(lambda db: records.get_answer(db, answer_id))
@@ -285,7 +307,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
         await self._exec("UPDATE answers SET text = ? WHERE id = ?", (text, answer_id))
 
     async def withdraw_answer(self, answer_id: int, at: datetime) -> None:
-        await self._write(lambda db: scores.withdraw_answer(db, answer_id, at))
+        await self._write(batch.defers(lambda db: scores.withdraw_answer(db, answer_id, at)))
 
     async def answered_questions(self, tenant: str, user_id: str) -> set[str]:
         rows = await self._fetch("SELECT question_id FROM answers WHERE tenant = ? AND user_id = ?", (tenant, user_id))
@@ -300,7 +322,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
                 return False
             return scores.apply_rating(db, change)
 
-        return await self._write(run)
+        return await self._write(batch.defers(run))
 
     async def rating_target(
         self, tenant: str, message_id: str
@@ -430,7 +452,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
     # --- timers ------------------------------------------------------------------------------
 
     async def set_timer(self, timer: Timer) -> None:
-        await self._write(lambda db: records.set_timer(db, timer))
+        await self._write(batch.defers(lambda db: records.set_timer(db, timer)))
 
     async def cancel_timer(self, key: str) -> None:
         await self._exec("DELETE FROM timers WHERE key = ?", (key,))
@@ -498,14 +520,8 @@ def _run_cycle(
     db: sqlite3.Connection,
     reads: list[Callable[[sqlite3.Connection], Any]],
     writes: list[Callable[[sqlite3.Connection], Any]],
-    checkpoint: bool = False,
 ) -> tuple[list[_Outcome], list[_Outcome]]:
-    """One trip to the database thread: the waiting reads, then the waiting writes. First, when
-    asked, a checkpoint of what the background checkpoint left: no other connection writes, so
-    this one leaves the WAL fully copied and the transaction below starts it over."""
-    if checkpoint:
-        with contextlib.suppress(sqlite3.Error):
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    """One trip to the database thread: the waiting reads, then the waiting writes."""
     read_outcomes: list[_Outcome] = []
     for fn in reads:
         try:
@@ -523,19 +539,31 @@ def _run_cycle(
 
 def _run_batch(db: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
     """One transaction for the whole batch; a savepoint each, so one failing write (say a
-    duplicate answer) is rolled back alone and the others still commit."""
+    duplicate answer) is rolled back alone, its deltas with it, and the others still commit.
+    The deltas of the writes that defer them (ratings, answers) are merged and written at the
+    end; before any other write they are written out, so it sees the aggregates as they are."""
     outcomes: list[tuple[bool, Any]] = []
+    pending = batch.Pending()
     db.execute("BEGIN IMMEDIATE")
     try:
         for fn in fns:
+            deferring = batch.is_deferring(fn)
+            if not deferring:
+                batch.flush(db, pending)
             db.execute("SAVEPOINT one")
             try:
-                outcomes.append((True, fn(db)))
+                if deferring:
+                    with batch.layer(db, pending):
+                        result = fn(db)
+                else:
+                    result = fn(db)
                 db.execute("RELEASE one")
+                outcomes.append((True, result))
             except Exception as exc:
                 db.execute("ROLLBACK TO one")
                 db.execute("RELEASE one")
                 outcomes.append((False, exc))
+        batch.flush(db, pending)
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:

@@ -7,6 +7,12 @@ number. Reactions are read from the raw MESSAGE_REACTION_ADD/REMOVE dispatches (
 event id is the dispatch's "<session>:<seq>": a dispatch replayed after a RESUME is the same
 event and counts once. A fresh session (READY) triggers `catchup` (thread replies in open
 questions of the day) and then `reconcile` (ratings on open answers).
+
+Reactions carry no time, so a rating change's order (for "the latest counts") is its place
+in the gateway's stream: one connection delivers in order, so (session epoch, sequence, 0),
+the epoch being when this process first saw the session (later sessions sort later). The
+reconciler's read-back after a fresh session is (epoch, sequence when it read, 1): newer than
+every dispatch it had seen, older than any after.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
@@ -83,6 +90,7 @@ class MockpanelClient(discord.Client):
         self.reconciled = 0
         self._parents: OrderedDict[str, str | None] = OrderedDict()
         self._hinted: OrderedDict[str, None] = OrderedDict()
+        self._epochs: dict[str, int] = {}  # gateway session id -> when first seen (ms), increasing
         self._gateway_handlers: dict[str, tuple[Callable[[Mapping[str, Any]], str | None], Handler]] = {
             "READY": (lambda d: None, self._on_ready_dispatch),
             "GUILD_CREATE": (lambda d: None, self._on_guild_available),
@@ -122,6 +130,18 @@ class MockpanelClient(discord.Client):
         log.exception("error in %s", event_method)
         if error is not None:
             self.errors.append(error)
+
+    def gateway_order(self, session: str, seq: int, read_back: bool = False) -> tuple[int, int, int]:
+        """Where a dispatch (or a read-back after it) stands in the gateway's order."""
+        epoch = self._epochs.get(session)
+        if epoch is None:
+            latest = max(self._epochs.values(), default=0)
+            epoch = self._epochs[session] = max(time.time_ns() // 1_000_000, latest + 1)
+        return epoch, seq, int(read_back)
+
+    def _read_back_order(self, session: str) -> tuple[int, int, int]:
+        ws = self.ws
+        return self.gateway_order(session, (ws.sequence or 0) if ws is not None else 0, read_back=True)
 
     def _tap(self, name: str, original: Callable[[Any], None]) -> Callable[[Any], None]:
         def parse(data: Any) -> None:
@@ -180,7 +200,7 @@ class MockpanelClient(discord.Client):
     # --- handlers (each gets the raw payload and the dispatch's session and sequence) ----------
 
     async def _on_ready_dispatch(self, data: Mapping[str, Any], session: str, seq: int) -> None:
-        reconciler = Reconciler(self.http, self.dispatcher, session)
+        reconciler = Reconciler(self.http, self.dispatcher, session, order=lambda: self._read_back_order(session))
         catchup = ThreadCatchup(self.http, self.dispatcher.store, str(self.user.id) if self.user else "", self._handle)
         for guild in data.get("guilds", []):
             await catchup.guild(self.guild_info(str(guild["id"])), self._serially)  # answers first ...
@@ -262,7 +282,14 @@ class MockpanelClient(discord.Client):
         if parent is None or not data.get("guild_id"):
             return  # answers live in question threads: reactions elsewhere are just reactions
         guild = self.guild_info(str(data["guild_id"]))
-        event = translate.reaction(data, event_id=f"gw:{session}:{seq}", added=added, parent_id=parent, guild=guild)
+        event = translate.reaction(
+            data,
+            event_id=f"gw:{session}:{seq}",
+            added=added,
+            parent_id=parent,
+            guild=guild,
+            order=self.gateway_order(session, seq),
+        )
         await self._handle(event)
 
     async def _on_interaction(self, data: Mapping[str, Any], session: str, seq: int) -> None:

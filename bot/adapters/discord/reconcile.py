@@ -2,6 +2,8 @@
 For every answer still open for rating, compare the rating reactions Discord shows with the
 ratings stored, and send the difference through the core as reactions, so the board matches
 what people see. The rules (self-ratings, participants, closed questions) apply as usual.
+Each fix carries the gateway position at the time of its read (`order`): it wins over every
+change the read already shows, and loses to any that arrives after.
 """
 
 from __future__ import annotations
@@ -71,8 +73,15 @@ async def open_qotd_threads(store: RoundRepository, tenant: str) -> list[tuple[s
 
 
 class Reconciler:
-    def __init__(self, http: discord.http.HTTPClient, dispatcher: Dispatcher, session_id: str) -> None:
+    def __init__(
+        self,
+        http: discord.http.HTTPClient,
+        dispatcher: Dispatcher,
+        session_id: str,
+        order: Callable[[], tuple[int, ...]] | None = None,
+    ) -> None:
         self.http = http
+        self.order = order
         self.dispatcher = dispatcher
         self.store = dispatcher.store
         self.session_id = session_id
@@ -95,6 +104,7 @@ class Reconciler:
 
     async def answer(self, answer: AnswerRecord, channel_id: str, emoji: tuple[str, ...]) -> None:
         assert answer.message_id is not None
+        read_at = self.order() if self.order is not None else None  # before the read: it shows all up to here
         try:
             message = await self.http.get_message(int(channel_id), int(answer.message_id))
         except discord.NotFound:
@@ -124,6 +134,7 @@ class Reconciler:
                 user=Actor(user_id=fix.user_id, display_name=names.get(fix.user_id, "")),
                 message_id=answer.message_id,
                 emoji=emoji[fix.score - 1],
+                order=read_at,
             )
             await self.dispatcher.handle(event)  # a refusal stays unsaid: nobody is waiting for it
             self.fixed += 1

@@ -95,9 +95,17 @@ def emoji_text(emoji: Mapping[str, Any]) -> str:
 
 
 def reaction(
-    data: Mapping[str, Any], *, event_id: str, added: bool, parent_id: str | None, guild: GuildInfo
+    data: Mapping[str, Any],
+    *,
+    event_id: str,
+    added: bool,
+    parent_id: str | None,
+    guild: GuildInfo,
+    order: tuple[int, ...] | None = None,
 ) -> ReactionAdded | ReactionRemoved | None:
-    """MESSAGE_REACTION_ADD / _REMOVE. Removals carry no member, so no name or bot flag."""
+    """MESSAGE_REACTION_ADD / _REMOVE. Removals carry no member, so no name or bot flag.
+    Reactions carry no time: `order` is the dispatch's place in the gateway's order
+    (`client.gateway_order`)."""
     if not data.get("guild_id"):
         return None
     member = data.get("member")
@@ -110,6 +118,7 @@ def reaction(
         "user": who,
         "message_id": str(data["message_id"]),
         "emoji": emoji_text(data.get("emoji", {})),
+        "order": order,
     }
     return ReactionAdded(**common) if added else ReactionRemoved(**common)
 

@@ -145,6 +145,15 @@ def event_actor(event: Payload) -> str | None:
     return str(event["user"])
 
 
+def ts_order(ts: object) -> tuple[int, int] | None:
+    """Slack's clock for an event, `event_ts` ("1700000000.000200"), as (seconds,
+    microseconds): it orders two changes of one rating however late either arrives."""
+    seconds, _, fraction = str(ts or "").partition(".")
+    if not seconds.isdigit() or not (fraction == "" or fraction.isdigit()):
+        return None
+    return int(seconds), int(fraction[:6].ljust(6, "0"))
+
+
 def event(body: Payload, actor: Actor) -> Event | None:
     """An Events API callback as a core event, or None if the core has no use for it."""
     ev: Payload = body.get("event") or {}
@@ -161,7 +170,8 @@ def event(body: Payload, actor: Actor) -> Event | None:
         item = ev.get("item") or {}
         cls = ReactionAdded if kind == "reaction_added" else ReactionRemoved
         emoji = str(ev.get("reaction", "")).split("::", 1)[0]  # skin tones: "+1::skin-tone-2"
-        return cls(message_id=message_key(str(item.get("channel")), str(item.get("ts"))), emoji=emoji, **base)
+        message_id = message_key(str(item.get("channel")), str(item.get("ts")))
+        return cls(message_id=message_id, emoji=emoji, order=ts_order(ev.get("event_ts")), **base)
     channel = base["channel_id"]
     subtype = ev.get("subtype")
     if subtype == "message_changed":

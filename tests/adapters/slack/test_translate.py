@@ -103,6 +103,7 @@ def test_reactions_are_ratings_on_the_message_they_name() -> None:
         user=bob,
         message_id="C0INTERVIEW:1772000100.000200",
         emoji="four",
+        order=(1772000160, 300),  # its event_ts: the platform's clock for "the latest counts"
     )
     body["event"]["type"] = "reaction_removed"
     body["event"]["reaction"] = "+1::skin-tone-3"

@@ -1,0 +1,223 @@
+"""Tally deltas waiting to be written: the core (bot.core.tallies) says what each answer and
+rating adds; this adds it up per batch and writes each table once, with executemany.
+
+A write function asks `staged(db)` for the deltas in progress. Inside the store's group commit
+that is the batch's (one layer per write, dropped if the write fails), so a thousand ratings
+touching one board row make one write of that row. Called any other way (inside someone
+else's transaction, say) it is its own, written out when the function returns. Either way the
+aggregates are written before the transaction commits.
+
+The two counts a delta depends on, a rater's ratings given today (the daily cap) and the
+community's rating sums (the prior mean), are read once and then kept here as they move.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from bot.core import scoring, tallies
+from bot.core.tallies import CommunityMean, Deltas, GivenKey
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The score of a board row from its tallies, as the core computes it (registered per connection).
+POINTS_FN = "mockpanel_points"
+
+
+def register_functions(db: sqlite3.Connection) -> None:
+    def points(answers: int, received_sum: int, received_n: int, given: int, streak: int, prior: float) -> float:
+        return tallies.row_score((answers, received_sum, received_n, given, streak), prior)
+
+    db.create_function(POINTS_FN, 6, points, deterministic=True)
+
+
+def score_sql(prior: str = "?") -> str:
+    """A board row's score over its stored tallies, for UPDATE statements."""
+    return f"{POINTS_FN}(answers, received_sum, received_n, given, streak_points, {prior})"
+
+
+class Pending:
+    """Deltas and the counts they were decided on; a layer over a parent batch, if any."""
+
+    def __init__(self, parent: Pending | None = None) -> None:
+        self.parent = parent
+        self.deltas = Deltas()
+        self.given: dict[GivenKey, int] = {}
+        self.community: dict[str, CommunityMean] = {}
+        self.rebased: set[str] = set()
+
+    def _layers(self) -> Iterator[Pending]:
+        layer: Pending | None = self
+        while layer is not None:
+            yield layer
+            layer = layer.parent
+
+    def given_today(self, db: sqlite3.Connection, key: GivenKey) -> int:
+        for layer in self._layers():
+            if key in layer.given:
+                return layer.given[key]
+        row = db.execute("SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?", key).fetchone()
+        return int(row[0]) if row else 0
+
+    def mean(self, db: sqlite3.Connection, tenant: str) -> CommunityMean:
+        for layer in self._layers():
+            if tenant in layer.community:
+                return layer.community[tenant]
+        row = db.execute(
+            "SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = ?", (tenant,)
+        ).fetchone()
+        if row is None:
+            return CommunityMean(0, 0, scoring.DEFAULT_PRIOR_MEAN)
+        return CommunityMean(int(row[0]), int(row[1]), float(row[2]))
+
+    def rating_counted(self, db: sqlite3.Connection, tenant: str, delta_sum: int, delta_n: int) -> None:
+        """An overall rating moved the community's sums (and maybe its prior)."""
+        mean, rebased = tallies.community_after(self.mean(db, tenant), delta_sum, delta_n)
+        self.community[tenant] = mean
+        if rebased:
+            self.rebased.add(tenant)
+
+    def merge_into(self, parent: Pending) -> None:
+        parent.deltas.merge(self.deltas)
+        parent.given.update(self.given)
+        parent.community.update(self.community)
+        parent.rebased |= self.rebased
+
+    def __bool__(self) -> bool:
+        return bool(self.deltas or self.given or self.community)
+
+
+_ACTIVE: dict[int, Pending] = {}  # id(connection) -> the deltas being gathered on it
+
+
+@contextmanager
+def staged(db: sqlite3.Connection) -> Iterator[Pending]:
+    active = _ACTIVE.get(id(db))
+    if active is not None:
+        yield active
+        return
+    own = _ACTIVE[id(db)] = Pending()
+    try:
+        yield own
+        flush(db, own)
+    finally:
+        del _ACTIVE[id(db)]
+
+
+@contextmanager
+def layer(db: sqlite3.Connection, batch: Pending) -> Iterator[Pending]:
+    """One write's deltas on top of the batch's: merged if the write succeeds."""
+    own = _ACTIVE[id(db)] = Pending(batch)
+    try:
+        yield own
+        own.merge_into(batch)
+    finally:
+        del _ACTIVE[id(db)]
+
+
+def defers(fn: F) -> F:
+    """Mark a write whose deltas may join the batch's and be written at its end: one that
+    makes its aggregate changes through `staged`, or none at all (claims, rounds, timers). Any
+    other write (one that may read or change the aggregates directly, such as an opt-out or a
+    deletion) finds them written first."""
+    fn.defers_tallies = True  # type: ignore[attr-defined]
+    return fn
+
+
+def is_deferring(fn: Callable[..., Any]) -> bool:
+    return bool(getattr(fn, "defers_tallies", False))
+
+
+_COMMUNITY_UPSERT = (
+    "INSERT INTO communities (tenant, rating_sum, rating_n, prior_mean) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (tenant) DO UPDATE SET rating_sum = ?2, rating_n = ?3, prior_mean = ?4"
+)
+_BOARD_READ = (
+    "SELECT answers, received_sum, received_n, given, streak_points, hidden, score FROM board"
+    " WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+)
+_BOARD_INSERT = (
+    "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,"
+    " hidden, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_BOARD_UPDATE = (
+    "UPDATE board SET answers = ?, received_sum = ?, received_n = ?, given = ?, streak_points = ?, score = ?"
+    " WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+)
+_BUCKET_ADD = (
+    "INSERT INTO board_buckets (tenant, scope, period, bucket, n) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = n + excluded.n"
+)
+_SKILL_UPSERT = (
+    "INSERT INTO skills (tenant, user_id, area, day, n, total) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = n + excluded.n, total = total + excluded.total"
+)
+_GIVEN_UPSERT = (
+    "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = excluded.n"
+)
+
+
+def flush(db: sqlite3.Connection, pending: Pending) -> None:
+    """Write what the pending deltas add up to: one statement per table (and the board's rank
+    counts moved once per bucket, not once per row)."""
+    if not pending:
+        return
+    if pending.community:
+        db.executemany(_COMMUNITY_UPSERT, [(t, m.total, m.n, m.prior) for t, m in pending.community.items()])
+    if pending.deltas.board:
+        _write_board(db, pending)
+    for tenant in sorted(pending.rebased):
+        # The shrinkage target moved: the whole community's boards are scored against it
+        # (the rank counts follow by trigger).
+        db.execute(
+            f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (pending.community[tenant].prior, tenant)
+        )
+    db.executemany(_SKILL_UPSERT, [(*key, n, total) for key, (n, total) in pending.deltas.skills.items()])
+    db.executemany(_GIVEN_UPSERT, [(*key, n) for key, n in pending.given.items()])
+    pending.deltas = Deltas()
+    pending.given.clear()
+    pending.community.clear()
+    pending.rebased.clear()
+
+
+def _write_board(db: sqlite3.Connection, pending: Pending) -> None:
+    """Each touched row read once, added to, scored by the core's formula and written once."""
+    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in pending.deltas.board}}
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    buckets: dict[tuple[str, str, str, int], int] = {}
+    hidden_of: dict[tuple[str, str], int] = {}
+    for key, add in pending.deltas.board.items():
+        row = db.execute(_BOARD_READ, key).fetchone()
+        if row is None:
+            tallied = add
+            user = (key[0], key[3])
+            if user not in hidden_of:
+                found = db.execute("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", user).fetchone()
+                hidden_of[user] = int(found[0]) if found else 0
+            hidden = hidden_of[user]
+        else:
+            tallied = [row[i] + add[i] for i in range(5)]
+            hidden = int(row[5])
+        score = tallies.row_score(tallied, priors[key[0]])
+        if row is None:
+            inserts.append((*key, *tallied, hidden, score))
+        else:
+            updates.append((*tallied, score, *key))
+        if not hidden:
+            if row is not None:
+                old = (key[0], key[1], key[2], int(row[6]))
+                buckets[old] = buckets.get(old, 0) - 1
+            new = (key[0], key[1], key[2], int(score))
+            buckets[new] = buckets.get(new, 0) + 1
+    db.execute("INSERT INTO board_buckets_paused (writer) VALUES ('batch')")
+    try:
+        db.executemany(_BOARD_INSERT, inserts)
+        db.executemany(_BOARD_UPDATE, updates)
+    finally:
+        db.execute("DELETE FROM board_buckets_paused")
+    db.executemany(_BUCKET_ADD, [(*bucket, n) for bucket, n in buckets.items() if n])
