@@ -35,6 +35,14 @@ def enabled(config: Mapping[str, Any], setting: str) -> bool:
     return bool(config.get(setting, True))
 
 
+def describe(config: Mapping[str, Any]) -> str:
+    """The coaching lines of `/mock config show`."""
+    state = {True: "on", False: "off"}
+    return (
+        f"Nudges on answers: {state[enabled(config, 'nudges')]}\nSelf-rating: {state[enabled(config, 'self_rating')]}"
+    )
+
+
 # --- right after an answer ---------------------------------------------------------------------
 
 

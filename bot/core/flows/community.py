@@ -114,7 +114,7 @@ async def config(ctx: Context, name: str, args: Mapping[str, Any]) -> None:
         qotd = schedule.describe(ctx.now.date()) if schedule else "not scheduled in this channel"
         locale = settings.get("locale", "en-GB")
         ctx.reply(f"Organiser roles: {roles}\nOrganisers: {people}\nRating emoji: {emoji}\nQuestion of the day: {qotd}"
-                  f"\nLocale: {locale}", title="Settings")  # fmt: skip
+                  f"\nLocale: {locale}\n{coaching.describe(settings)}", title="Settings")  # fmt: skip
         return
     ctx.require_organiser("change settings")
     if name == "config organiser-role":

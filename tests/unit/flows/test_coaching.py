@@ -61,6 +61,7 @@ async def test_nudges_and_self_rating_are_switched_off_per_community_and_per_per
     assert "STAR" in nudges_to(h, "bob")[0].message.text
     await h.command("coach", "config nudges off")
     await h.command("coach", "config self-rating off")
+    assert "Nudges on answers: off\nSelf-rating: off" in text_of(await h.command("alice", "config show"))
     await h.reply("chen", question, STORY)
     assert not nudges_to(h, "chen")
 
