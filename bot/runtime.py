@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.core.errors import MockpanelError
 from bot.core.flows.context import Libraries
 from bot.core.ports import Outbox, Store
 from bot.core.scheduler import Scheduler
+from bot.core.weak_chart import WeakAreaChart
 from bot.storage.sqlite import SqliteStore
 
 REPLAY_WAIT = 30.0  # seconds timers wait at most for what the last process acknowledged
@@ -78,6 +80,23 @@ def _signature(path: Path) -> tuple[str, int, int]:
     return (str(path), sum(s.st_size for s in stats) + len(stats), max((s.st_mtime_ns for s in stats), default=0))
 
 
+# One thread draws every chart: matplotlib keeps its fonts (and their glyph caches) per thread,
+# so a pool of threads would hold a copy each. Charts wait their turn; drawing holds the GIL anyway.
+_CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockpanel-chart")
+
+
+async def render_chart(chart: WeakAreaChart) -> bytes:
+    """Draw off the event loop. matplotlib is imported by the first chart, in the chart thread,
+    so a bot that never draws one never loads it."""
+    return await asyncio.get_running_loop().run_in_executor(_CHART_THREAD, _draw, chart)
+
+
+def _draw(chart: WeakAreaChart) -> bytes:
+    from bot.charts import render_weak_areas
+
+    return render_weak_areas(chart)
+
+
 async def open_store(db: str) -> Store:
     if db.startswith(("postgres://", "postgresql://")):
         raise MockpanelError(
@@ -90,4 +109,5 @@ async def build(settings: Settings, outbox: Outbox, clock: Clock, library: Libra
     library = library or load_banks(settings)
     store = await open_store(settings.db)
     dispatcher = Dispatcher(store, outbox, Libraries(library, store), clock)
+    dispatcher.renderer = render_chart
     return Runtime(store, dispatcher, Scheduler(store, dispatcher, clock), library)

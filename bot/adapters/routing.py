@@ -27,6 +27,14 @@ class RoutingOutbox:
         return await self._for(tenant).post(tenant, channel_id, message, thread_id, key=key)
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
-        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct, key=key)
+        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct, key=key, thread_id=thread_id)

@@ -329,10 +329,27 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (_a("emoji", _text, "e1 e2 e3 e4 e5", many=True, required=True),),
         True,
     ),
+    CommandSpec(
+        "config nudges",
+        "Private nudges on each answer (length, STAR, signals) for everyone here: on or off.",
+        (_a("state", _choice("on", "off"), "on|off", required=True),),
+        True,
+    ),
+    CommandSpec(
+        "config self-rating",
+        "Ask authors to rate their own answer before peers do: on or off.",
+        (_a("state", _choice("on", "off"), "on|off", required=True),),
+        True,
+    ),
     CommandSpec("privacy optout", "Hide yourself from public leaderboards."),
     CommandSpec("privacy optin", "Show yourself on public leaderboards again."),
     CommandSpec("privacy export", "Get all your data as a file."),
     CommandSpec("privacy delete", "Delete all your data in this community."),
+    CommandSpec(
+        "privacy nudges",
+        "Private nudges on your own answers: on or off.",
+        (_a("state", _choice("on", "off"), "on|off", required=True),),
+    ),
     CommandSpec(
         "report",
         "A CSV of the community's activity.",

@@ -147,7 +147,13 @@ class Delivery:
         if isinstance(effect, Notify):
             direct = effect.visibility is Visibility.DIRECT
             await self.outbox.notify(
-                item.tenant, effect.channel_id, effect.user_id, effect.message, direct, key=f"mp{item.id}"
+                item.tenant,
+                effect.channel_id,
+                effect.user_id,
+                effect.message,
+                direct,
+                key=f"mp{item.id}",
+                thread_id=effect.thread_id,
             )
             return ""
         thread_id = None

@@ -32,10 +32,11 @@ from bot.core.events import (
     ReactionRemoved,
     TimerFired,
 )
-from bot.core.flows import answers, bank, community, context, qotd, ratings, rounds
+from bot.core.flows import answers, bank, coaching, community, context, qotd, ratings, rounds
 from bot.core.flows.context import Context, Libraries, Reply
 from bot.core.messages import CancelTimer, Message, Notify, Post, SetTimer
 from bot.core.ports import Conflict, Outbox, Store, Timer
+from bot.core.weak_chart import ChartRenderer
 from bot.core.wire import lane_of
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Dispatcher:
         self.clock = clock
         self.delivery = Delivery(store, outbox, clock)
         self.on_timer_set: Callable[[], None] = lambda: None
+        self.renderer: ChartRenderer | None = None  # set by the runtime (bot.charts), outside the core
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.acknowledge_ratings = False  # an adapter where reactions can't be seen says so
 
@@ -84,6 +86,8 @@ class Dispatcher:
             self.on_timer_set()
         if lanes and not await self._flush(ctx.tenant, lanes):
             ctx.reply(POST_FAILED)
+        for job in ctx.after_commit:
+            await job()
         return ctx.replies
 
     async def is_organiser(self, tenant: str, actor: Actor) -> bool:
@@ -119,7 +123,7 @@ class Dispatcher:
         async with self.store.transaction() as tx:
             if not await self._claim(tx, event, now):
                 return None
-            ctx = Context(tx, self.libraries, event, now, await tx.get_config(event.tenant))
+            ctx = Context(tx, self.libraries, event, now, await tx.get_config(event.tenant), renderer=self.renderer)
             await self._route(ctx)
             lanes, timers_changed = await self._record_effects(ctx)
         return ctx, lanes, timers_changed
@@ -216,6 +220,8 @@ class Dispatcher:
         }
         if name in handlers:
             await handlers[name]()
+        elif name in coaching.COMMANDS:
+            await coaching.command(ctx, name, args)
         elif group_word == "bank":
             await bank.handle(ctx, name, args, event.attachment)
         elif group_word == "config":
@@ -230,6 +236,7 @@ class Dispatcher:
             "answer": lambda: answers.on_private_answer(ctx, None, event.value),
             "feedback": lambda: rounds.feedback_form(ctx, event.value),
             "confirm-delete": lambda: community.confirm_delete(ctx, event.value),
+            "self-rate": lambda: coaching.self_rate(ctx, event.value),
         }
         if event.action in actions:
             await actions[event.action]()

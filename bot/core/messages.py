@@ -34,8 +34,20 @@ class Field:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a message: text (a CSV, a YAML bank, a JSON export) or bytes (a PNG
+    chart). `mime` says what the bytes are, for platforms that ask."""
+
     filename: str
-    content: str
+    content: str | bytes
+    mime: str = "text/plain"
+
+    @property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
+
+    @property
+    def is_text(self) -> bool:
+        return isinstance(self.content, str)
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,7 @@ class Notify:
     channel_id: str
     message: Message
     visibility: Visibility = Visibility.DIRECT
+    thread_id: str | None = None  # EPHEMERAL: shown inside this thread (Slack), where it applies
 
 
 @dataclass(frozen=True)

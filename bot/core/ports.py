@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from bot.core.analytics import DailySkill
 from bot.core.messages import Message, Notify, Post
 from bot.core.schedule import QotdSchedule
+from bot.core.self_assessment import SelfRated
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,19 @@ class PrivacyRepository(Protocol):
     async def activity(self, tenant: str, since: datetime | None) -> list[dict[str, Any]]: ...
 
 
+class CoachingRepository(Protocol):
+    """Self-ratings, per-person nudge choices, and the community's mean per weak area."""
+
+    async def community_area_means(self, tenant: str) -> dict[str, float]: ...
+    async def peer_ratings_of(self, answer_id: int, author_id: str) -> int: ...
+    async def save_self_rating(
+        self, tenant: str, answer_id: int, user_id: str, category: str, score: int, at: datetime
+    ) -> None: ...
+    async def self_rated(self, tenant: str, user_id: str) -> list[SelfRated]: ...
+    async def nudges_on(self, tenant: str, user_id: str) -> bool: ...
+    async def set_nudges(self, tenant: str, user_id: str, on: bool) -> None: ...
+
+
 class AdapterState(Protocol):
     """A namespaced key-value space for what an adapter keeps for itself (Slack installs,
     Discord session facts), so a new platform needs no change to the core's ports."""
@@ -255,6 +269,7 @@ class Store(
     DeliveryRepository,
     CommunityRepository,
     PrivacyRepository,
+    CoachingRepository,
     AdapterState,
     Protocol,
 ):
@@ -275,5 +290,13 @@ class Outbox(Protocol):
         self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
     ) -> str: ...
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None: ...

@@ -42,7 +42,8 @@ from bot.core.ports import (
     Timer,
 )
 from bot.core.schedule import QotdSchedule
-from bot.storage import batch, community, records, scores
+from bot.storage import batch, coaching, community, records, scores
+from bot.storage.coaching_store import CoachingMethods
 from bot.storage.delivery_store import DeliveryMethods
 
 T = TypeVar("T")
@@ -69,7 +70,7 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class SqliteStore(DeliveryMethods):
+class SqliteStore(DeliveryMethods, CoachingMethods):
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
@@ -467,10 +468,16 @@ class SqliteStore(DeliveryMethods):
     # --- privacy and reports -----------------------------------------------------------------
 
     async def export_user(self, tenant: str, user_id: str) -> dict[str, Any]:
-        return await self._read(lambda db: community.export_user(db, tenant, user_id))
+        return await self._read(
+            lambda db: {**community.export_user(db, tenant, user_id), **coaching.export_user(db, tenant, user_id)}
+        )
 
     async def delete_user(self, tenant: str, user_id: str, at: datetime) -> None:
-        await self._write(lambda db: community.delete_user(db, tenant, user_id, at))
+        def run(db: sqlite3.Connection) -> None:
+            coaching.delete_user(db, tenant, user_id)  # before the answers they point at are blanked
+            community.delete_user(db, tenant, user_id, at)
+
+        await self._write(run)
 
     async def activity(self, tenant: str, since: datetime | None) -> list[dict[str, Any]]:
         return await self._read(lambda db: community.activity(db, tenant, since))

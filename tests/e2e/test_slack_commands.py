@@ -50,9 +50,12 @@ SCRIPT: list[tuple[str, str]] = [
     ("UCOACH", "config organisers <@UCOACH|coach> <@UDARA|dara>"),
     ("UCOACH", "config locale en-US"),
     ("UCOACH", "config rating-emoji one two three four five"),
+    ("UCOACH", "config nudges on"),
+    ("UCOACH", "config self-rating on"),
     ("UALICE", "privacy optout"),
     ("UALICE", "privacy optin"),
     ("UALICE", "privacy export"),
+    ("UALICE", "privacy nudges off"),
     ("UALICE", "privacy delete"),
     ("UCOACH", "report since 2026-01-01"),
 ]

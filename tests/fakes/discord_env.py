@@ -122,6 +122,11 @@ class DiscordEnv:
         await self.settle(mark)
         return interaction
 
+    async def press_in_dm(self, name: str, message: dict[str, Any], custom_id: str) -> FakeInteraction:
+        interaction, mark = await users.press_in_dm(self.fake, self.who(name), message, custom_id)
+        await self.settle(mark)
+        return interaction
+
     async def submit(self, name: str, opened: FakeInteraction, **values: str) -> FakeInteraction:
         assert opened.response_type == 9, f"no form was opened: {opened.response}"
         assert opened.response is not None

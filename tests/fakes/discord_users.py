@@ -87,6 +87,21 @@ async def press(fake: FakeDiscord, guild: model.Guild, user: dict[str, Any], mes
     return await interact(fake, _payload(fake, guild, message["channel_id"], user, 3, data, message))
 
 
+async def press_in_dm(fake: FakeDiscord, user: dict[str, Any], message: dict[str, Any],
+                      custom_id: str) -> tuple[FakeInteraction, Mark | None]:  # fmt: skip
+    """A press on a button in the person's DM with the bot: Discord sends no guild and no member."""
+    assert custom_id in model.custom_ids(message), f"no button {custom_id!r} on that message"
+    channel_id = message["channel_id"]
+    payload = {
+        "id": model.snowflake(), "application_id": fake.app_id, "type": 3, "token": secrets.token_hex(16),
+        "version": 1, "channel_id": channel_id, "channel": fake.channels[channel_id], "user": user,
+        "data": {"custom_id": custom_id, "component_type": 2}, "locale": "en-GB", "app_permissions": "0",
+        "entitlements": [], "authorizing_integration_owners": {"1": user["id"]}, "context": 1,
+        "attachment_size_limit": 10485760, "message": {k: v for k, v in message.items() if k != "pings"},
+    }  # fmt: skip
+    return await interact(fake, payload)
+
+
 async def submit(fake: FakeDiscord, guild: model.Guild, user: dict[str, Any], channel_id: str, modal: dict[str, Any],
                  values: dict[str, str]) -> tuple[FakeInteraction, Mark | None]:  # fmt: skip
     rows = []

@@ -23,6 +23,7 @@ class SentNote:
     user_id: str
     message: Message
     direct: bool
+    thread_id: str | None = None
 
 
 @dataclass
@@ -54,9 +55,17 @@ class RecordingOutbox:
         return message_id
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
-        self.notes.append(SentNote(channel_id, user_id, message, direct))
+        self.notes.append(SentNote(channel_id, user_id, message, direct, thread_id))
 
     def titled(self, prefix: str) -> list[SentPost]:
         return [p for p in self.posts if (p.message.title or "").startswith(prefix)]

@@ -377,7 +377,8 @@ class FakeSlack:
         data = await request.read()
         for upload in self.uploads:
             if upload["id"] == request.match_info["id"]:
-                upload["content"] = data.decode("utf-8")
+                upload["data"] = data  # the bytes as sent: a PNG chart is not text
+                upload["content"] = data.decode("utf-8", errors="replace")
         await self._notify()
         return web.Response(text="OK")
 

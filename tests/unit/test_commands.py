@@ -77,6 +77,9 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "privacy optout": ("privacy optout", {}),
     "privacy optin": ("privacy optin", {}),
     "privacy export": ("privacy export", {}),
+    "privacy nudges": ("privacy nudges OFF", {"state": "off"}),
+    "config nudges": ("config nudges off", {"state": "off"}),
+    "config self-rating": ("config self-rating on", {"state": "on"}),
     "privacy delete": ("privacy delete", {}),
     "report": ("report since 2026-01-31", {"since": date(2026, 1, 31)}),
 }
@@ -277,7 +280,18 @@ def test_help_lists_every_command() -> None:
         ("qotd", ["qotd post", "qotd schedule", "qotd pause", "qotd resume", "qotd show"]),
         ("qotd s", ["qotd schedule", "qotd show"]),
         ("bank export", ["bank export"]),
-        ("p", ["panel start", "practice", "privacy optout", "privacy optin", "privacy export", "privacy delete"]),
+        (
+            "p",
+            [
+                "panel start",
+                "practice",
+                "privacy optout",
+                "privacy optin",
+                "privacy export",
+                "privacy delete",
+                "privacy nudges",
+            ],
+        ),
     ],
 )
 def test_help_filters_by_topic(topic: str, names: list[str]) -> None:

@@ -180,10 +180,18 @@ class ProcessOutbox:
         return await self.platform.post(tenant, channel_id, message, thread_id, key=key)
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
         self.life.check()
-        await self.platform.notify(tenant, channel_id, user_id, message, direct)
+        await self.platform.notify(tenant, channel_id, user_id, message, direct, thread_id=thread_id)
 
 
 # --- the scripts ------------------------------------------------------------------------------

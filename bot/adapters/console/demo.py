@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.adapters.console.session import ConsoleOutbox, ConsoleSession
 from bot.config import Settings
@@ -79,6 +80,7 @@ async def run_demo(db_path: str, write: Callable[[str], None] = print) -> DemoRe
     try:
         session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=("Coach",))
         session.on_wait = runtime.scheduler.run_due
+        session.save_dir = Path(db_path).parent  # the chart of /mock me goes beside the demo's database
         script = DemoScript(session, outbox, clock, result)
         await _play(script, session)
     finally:

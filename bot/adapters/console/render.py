@@ -36,7 +36,12 @@ def render_message(message: Message, now: datetime) -> str:
     if message.footer:
         lines.append(message.footer)
     if message.attachment is not None:
-        lines.append(f"(attached file {message.attachment.filename}, {len(message.attachment.content)} characters)")
+        size = (
+            f"{len(message.attachment.content)} characters"
+            if message.attachment.is_text
+            else (f"{len(message.attachment.data):,} bytes")
+        )
+        lines.append(f"(attached file {message.attachment.filename}, {size})")
     return "\n".join(lines)
 
 

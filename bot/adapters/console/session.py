@@ -90,7 +90,15 @@ class ConsoleOutbox:
         return message_id
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
         self.write(f"\n(private to {user_id}) {render_message(message, self.clock.now())}")
 
@@ -122,6 +130,7 @@ class ConsoleSession:
         self.last_reply_id: str | None = None
         self.on_wait: Callable[[], Awaitable[object]] | None = None
         self.read_line: Callable[[str], str] = input
+        self.save_dir = Path(".")  # where files sent to the person (a chart, an export) are saved
 
     def become(self, name: str) -> None:
         self.user = self._actor(name)
@@ -157,8 +166,8 @@ class ConsoleSession:
             self.outbox.write("")
             self._say(render_message(reply, now))
             if reply.attachment is not None:
-                path = Path(reply.attachment.filename)
-                path.write_text(reply.attachment.content, encoding="utf-8")
+                path = self.save_dir / Path(reply.attachment.filename).name
+                path.write_bytes(reply.attachment.data)  # text as UTF-8, a chart as PNG
                 self.outbox.write(f"(saved {path})")
 
     async def _fill(self, form: Form) -> None:

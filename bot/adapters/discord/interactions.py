@@ -162,7 +162,7 @@ class InteractionHandler:
             attachment = await self._attachment(payload)
         except ValueError as error:
             return [Message(text=str(error))]
-        event = translate.interaction(payload, self.guild_info(str(payload.get("guild_id"))), attachment)
+        event = translate.interaction(payload, self.guild_info(translate.guild_of(payload)), attachment)
         if event is None:
             return None
         try:

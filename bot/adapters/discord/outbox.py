@@ -101,7 +101,7 @@ def send_kwargs(part: Outgoing) -> dict[str, Any]:
     if view is not None:
         kwargs["view"] = view
     if part.file is not None:
-        kwargs["file"] = discord.File(io.BytesIO(part.file.content.encode("utf-8")), filename=part.file.filename)
+        kwargs["file"] = discord.File(io.BytesIO(part.file.data), filename=part.file.filename)
     return kwargs
 
 
@@ -159,11 +159,20 @@ class DiscordOutbox:
         self._thread_locks.pop(message_id, None)
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
-        await delivering(lambda: self.direct(user_id, message, key))
+        guild = tenant.partition(":")[2]  # "discord:<guild id>": a DM's buttons name their community
+        await delivering(lambda: self.direct(user_id, message, key, guild=guild or None))
 
-    async def direct(self, user_id: str, message: Message, key: str | None = None) -> bool:
+    async def direct(self, user_id: str, message: Message, key: str | None = None, guild: str | None = None) -> bool:
         """Send a direct message; False if the person does not accept them. `key` is the nonce
         base, as for posts, so a note re-sent after a crash is not a second message."""
         try:
@@ -173,7 +182,7 @@ class DiscordOutbox:
                 data = await self.client.http.start_private_message(int(user_id))
                 channel_id = str(data["id"])
                 self._remember(self._dm_channels, user_id, channel_id)
-            for i, part in enumerate(render_message(message)):
+            for i, part in enumerate(render_message(message, dm_guild=guild)):
                 await self.send(channel_id, part, f"{key}.{i}" if key else None)
         except discord.Forbidden as error:
             log.info("user %s does not accept direct messages (%s)", user_id, error.code)

@@ -79,14 +79,17 @@ def countdown_line(when: datetime) -> str:
     return f"⏳ Ends {timestamp(when)} ({timestamp(when, 't')})"
 
 
-def button_rows(buttons: tuple[Button, ...]) -> tuple[dict[str, Any], ...]:
-    """Action rows of at most five buttons; at most five rows (25 buttons)."""
+def button_rows(buttons: tuple[Button, ...], dm_guild: str | None = None) -> tuple[dict[str, Any], ...]:
+    """Action rows of at most five buttons; at most five rows (25 buttons). `dm_guild`: the
+    buttons go in a direct message and name that community."""
     items = [
         {
             "type": 2,
             "style": BUTTON_PRIMARY if b.primary else BUTTON_SECONDARY,
             "label": clip(b.label, MAX_LABEL) or BLANK,
-            "custom_id": ids.button_id(b.action, b.value),
+            "custom_id": ids.dm_button_id(dm_guild, b.action, b.value)
+            if dm_guild
+            else ids.button_id(b.action, b.value),
         }
         for b in buttons[: BUTTONS_PER_ROW * MAX_ROWS]
     ]
@@ -149,10 +152,10 @@ def _embeds(message: Message) -> list[dict[str, Any]]:
     return embeds
 
 
-def render_message(message: Message) -> list[Outgoing]:
+def render_message(message: Message, dm_guild: str | None = None) -> list[Outgoing]:
     """One or more Discord messages for a neutral one. The first carries the buttons (and is
     the one whose id the core keeps); the last carries any file."""
-    rows = button_rows(message.buttons)
+    rows = button_rows(message.buttons, dm_guild)
     if _is_plain(message):
         return [Outgoing(content=message.text, components=rows, file=message.attachment)]
     if not (message.text.strip() or message.title or message.fields or message.footer or message.countdown):
@@ -161,7 +164,11 @@ def render_message(message: Message) -> list[Outgoing]:
     parts = [Outgoing(embeds=(embed,)) for embed in _embeds(message)]
     parts[0] = Outgoing(embeds=parts[0].embeds, components=rows)
     last = parts[-1]
-    parts[-1] = Outgoing(embeds=last.embeds, components=last.components, file=message.attachment)
+    embeds = last.embeds
+    if message.attachment is not None and message.attachment.mime.startswith("image/"):
+        # A picture shows inside the embed, full width, instead of as a file below it.
+        embeds = (*embeds[:-1], {**embeds[-1], "image": {"url": f"attachment://{message.attachment.filename}"}})
+    parts[-1] = Outgoing(embeds=embeds, components=last.components, file=message.attachment)
     return parts
 
 

@@ -212,17 +212,30 @@ def form_fields(components: list[Mapping[str, Any]]) -> dict[str, str]:
     return values
 
 
+def guild_of(payload: Mapping[str, Any]) -> str:
+    """The guild of an interaction: its own, or for a press of one of our buttons in a direct
+    message, the guild the button names."""
+    if payload.get("guild_id"):
+        return str(payload["guild_id"])
+    if int(payload.get("type", 0)) != MESSAGE_COMPONENT:
+        return ""
+    parsed = ids.parse(str((payload.get("data") or {}).get("custom_id", "")))
+    in_dm = ids.dm_guild(parsed) if parsed is not None else None
+    return in_dm[0] if in_dm else ""
+
+
 def interaction(payload: Mapping[str, Any], guild: GuildInfo, attachment: str | None = None) -> Event | None:
     """A slash command, a button press or a modal submission, or None for anything that is
-    not ours (another bot's buttons, DMs, autocomplete)."""
-    if not payload.get("guild_id"):
+    not ours (another bot's buttons, autocomplete, DMs other than our DM buttons)."""
+    guild_id = guild_of(payload)
+    if not guild_id:
         return None
     member = payload.get("member") or {}
     user = member.get("user") or payload.get("user") or {}
     channel_id, thread_id = interaction_channel(payload)
     common: dict[str, Any] = {
         "event_id": str(payload["id"]),
-        "tenant": tenant(payload["guild_id"]),
+        "tenant": tenant(guild_id),
         "channel_id": channel_id,
         "user": actor(user, member, guild),
     }
@@ -239,11 +252,15 @@ def interaction(payload: Mapping[str, Any], guild: GuildInfo, attachment: str | 
             **common,
         )
     parsed = ids.parse(str(data.get("custom_id", "")))
-    if kind == MESSAGE_COMPONENT and parsed is not None and parsed.kind == ids.BUTTON:
+    if kind == MESSAGE_COMPONENT and parsed is not None and parsed.kind in (ids.BUTTON, ids.DM_BUTTON):
         message = payload.get("message") or {}
+        in_dm = ids.dm_guild(parsed)
+        if parsed.kind == ids.DM_BUTTON and (in_dm is None or payload.get("guild_id")):
+            return None  # a DM button is only good in a DM
         return ButtonPressed(
-            action=parsed.name, value=parsed.value, message_id=str(message["id"]) if message else None, **common
-        )
+            action=parsed.name, value=in_dm[1] if in_dm else parsed.value,
+            message_id=str(message["id"]) if message else None, **common,
+        )  # fmt: skip
     if kind == MODAL_SUBMIT and parsed is not None and parsed.kind == ids.FORM:
         return FormSubmitted(
             form=parsed.name, value=parsed.value, fields=form_fields(data.get("components", [])), **common

@@ -100,12 +100,21 @@ class SlackOutbox:
         return message_key(posted_channel, ts)
 
     async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
+        self,
+        tenant: str,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        direct: bool,
+        *,
+        key: str | None = None,
+        thread_id: str | None = None,
     ) -> None:
         team = team_of(tenant)
+        thread_ts = split_key(thread_id)[1] if thread_id else None  # the core's id is "channel:ts"
 
         async def send() -> None:
-            if not direct and await self.ephemeral(team, channel_id, user_id, message):
+            if not direct and await self.ephemeral(team, channel_id, user_id, message, thread_ts):
                 return
             await self.direct(team, user_id, message)
 
@@ -139,6 +148,12 @@ class SlackOutbox:
             raise SendLater("conversations.open answered without a channel id")
         return await self._post(client, team, channel, message, paced=True)
 
+    async def upload_direct(self, team: str, user_id: str, attachment: Attachment) -> None:
+        """Upload a file alone into the person's DM with the bot: only they can see it."""
+        client = await self.clients.for_team(team)
+        opened = await client.conversations_open(users=user_id)
+        await self._upload(client, str(opened["channel"]["id"]), attachment)
+
     async def update(self, tenant: str, message_id: str, message: Message) -> None:
         """Edit an earlier post; one limiter per workspace keeps edits inside tier 3."""
         team = team_of(tenant)
@@ -153,7 +168,7 @@ class SlackOutbox:
     ) -> None:
         await client.files_upload_v2(
             channel=channel,
-            content=attachment.content,
+            content=attachment.data,
             filename=attachment.filename,
             title=attachment.filename,
             thread_ts=thread_ts,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -20,6 +20,8 @@ from bot.core.flows.context import Public, Reply
 from bot.core.messages import Form, Message
 
 log = logging.getLogger(__name__)
+PICTURE_SENT = "The chart is in your direct messages with me."
+PICTURE_FAILED = "(The chart could not be uploaded this time; the numbers above are the same.)"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Replier:
                 log.exception("could not deliver a reply to %s", where.user_id)
 
     async def private(self, where: Interaction, message: Message) -> None:
+        if message.attachment is not None and message.attachment.mime.startswith("image/"):
+            await self.picture(where, message)
+            return
         if message.attachment is not None:
             await self.outbox.direct(where.team, where.user_id, message)
             note = Message(text=f"I sent you `{message.attachment.filename}` in a direct message.")
@@ -63,6 +68,19 @@ class Replier:
             await self.respond(where.response_url, message, "ephemeral")
             return
         await self.outbox.direct(where.team, where.user_id, message)
+
+    async def picture(self, where: Interaction, message: Message) -> None:
+        """A chart: files can't be ephemeral, so the picture goes to the person's DM with the
+        bot (files.getUploadURLExternal + files.completeUploadExternal) and the text stays
+        where they asked, as an ephemeral; the text alone when the upload fails."""
+        assert message.attachment is not None
+        try:
+            await self.outbox.upload_direct(where.team, where.user_id, message.attachment)
+            note = PICTURE_SENT
+        except (SlackApiError, SlackClientError) as error:
+            log.warning("a chart for %s could not be uploaded: %s", where.user_id, type(error).__name__)
+            note = PICTURE_FAILED
+        await self.private(where, replace(message, attachment=None, text=f"{message.text}\n{note}"))
 
     async def public(self, where: Interaction, message: Message) -> None:
         try:

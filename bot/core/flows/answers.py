@@ -7,7 +7,7 @@ import contextlib
 from datetime import date
 
 from bot.core.errors import AlreadyAnswered, AnswerTooLong, NotFound, RoundClosed, UsageError
-from bot.core.flows import rounds
+from bot.core.flows import coaching, rounds
 from bot.core.flows.context import Context
 from bot.core.messages import Form, FormInput, Message, Post
 from bot.core.ports import AnswerRecord, NewAnswer, RoundRecord
@@ -172,7 +172,7 @@ async def _record(
         streak_day = date.fromisoformat(record.state["scheduled_day"])
         # The streak follows the posts the schedule made: paused days and holidays don't break it.
         previous = await ctx.store.previous_qotd_day(ctx.tenant, record.channel_id, streak_day)
-    return await ctx.store.add_answer(
+    answer = await ctx.store.add_answer(
         NewAnswer(
             tenant=ctx.tenant, round_id=record.id, q_index=q_index, question_id=question_id,
             category=question.category if question else record.state.get("category", "unknown"),
@@ -181,6 +181,8 @@ async def _record(
             streak_day=streak_day, previous_streak_day=previous,
         )
     )  # fmt: skip
+    await coaching.after_answer(ctx, answer, question)
+    return answer
 
 
 async def _post_on_behalf(ctx: Context, record: RoundRecord, q_index: int, answer: AnswerRecord) -> None:

@@ -14,6 +14,7 @@ from bot.core import commands, scoring
 from bot.core.analytics import WeakAreaSummary, summarise
 from bot.core.banks import Question
 from bot.core.errors import NotFound, UsageError
+from bot.core.flows import coaching
 from bot.core.flows.context import Context, Public
 from bot.core.messages import Attachment, Button, Message
 from bot.core.rounds import practice
@@ -69,6 +70,7 @@ async def me(ctx: Context) -> None:
     ctx.replies.append(render_me(ctx.actor.name, week, total, streak, hidden))
     summary, suggestion = await weak_areas(ctx, user)
     ctx.replies.append(render_weak_areas(summary, await ctx.library(), suggestion))
+    await coaching.me_extras(ctx, summary)
 
 
 async def start_practice(ctx: Context, category: str | None) -> None:
@@ -112,7 +114,7 @@ async def config(ctx: Context, name: str, args: Mapping[str, Any]) -> None:
         qotd = schedule.describe(ctx.now.date()) if schedule else "not scheduled in this channel"
         locale = settings.get("locale", "en-GB")
         ctx.reply(f"Organiser roles: {roles}\nOrganisers: {people}\nRating emoji: {emoji}\nQuestion of the day: {qotd}"
-                  f"\nLocale: {locale}", title="Settings")  # fmt: skip
+                  f"\nLocale: {locale}\n{coaching.describe(settings)}", title="Settings")  # fmt: skip
         return
     ctx.require_organiser("change settings")
     if name == "config organiser-role":

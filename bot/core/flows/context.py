@@ -4,6 +4,7 @@ commits the effects with everything else the event changed."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from bot.core.events import Actor, Event
 from bot.core.locale import localise
 from bot.core.messages import Effect, Form, Message
 from bot.core.ports import Store
+from bot.core.weak_chart import ChartRenderer
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class Context:
     config: dict[str, Any]
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    renderer: ChartRenderer | None = None  # draws charts; None where pictures aren't wanted
+    # Slow work on what the event read (drawing a chart), run once the transaction has committed:
+    # the store is not held while it runs.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def tenant(self) -> str:

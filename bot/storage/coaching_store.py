@@ -1,0 +1,42 @@
+"""The store's coaching repository (self-ratings, nudge choices, community means per area):
+thin async wrappers over bot/storage/coaching.py, mixed into SqliteStore."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from bot.core.self_assessment import SelfRated
+from bot.storage import coaching
+
+T = TypeVar("T")
+
+
+class CoachingMethods:
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def community_area_means(self, tenant: str) -> dict[str, float]:
+        return await self._read(lambda db: coaching.community_area_means(db, tenant))
+
+    async def peer_ratings_of(self, answer_id: int, author_id: str) -> int:
+        return await self._read(lambda db: coaching.peer_ratings_of(db, answer_id, author_id))
+
+    async def save_self_rating(
+        self, tenant: str, answer_id: int, user_id: str, category: str, score: int, at: datetime
+    ) -> None:
+        await self._write(lambda db: coaching.save_self_rating(db, tenant, answer_id, user_id, category, score, at))
+
+    async def self_rated(self, tenant: str, user_id: str) -> list[SelfRated]:
+        return await self._read(lambda db: coaching.self_rated(db, tenant, user_id))
+
+    async def nudges_on(self, tenant: str, user_id: str) -> bool:
+        return await self._read(lambda db: coaching.nudges_on(db, tenant, user_id))
+
+    async def set_nudges(self, tenant: str, user_id: str, on: bool) -> None:
+        await self._write(lambda db: coaching.set_nudges(db, tenant, user_id, on))
