@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.core.analytics import DailySkill
+from bot.core.errors import MockpanelError
 from bot.core.ports import (
     AnswerRecord,
     AnswerScore,
@@ -67,6 +68,7 @@ def migrations() -> list[tuple[int, str]]:
 class SqliteStore(DeliveryMethods):
     def __init__(self, path: str) -> None:
         self.path = path
+        self.on_transaction: Callable[[float], None] | None = None  # seconds; bot/runtime.py meters it
         self._db: aiosqlite.Connection | None = None
         self._reads: list[_Call] = []
         self._writes: list[_Call] = []
@@ -170,6 +172,7 @@ class SqliteStore(DeliveryMethods):
         async with self._exclusive:
             view = _Transaction(self)
             token = _INSIDE.set(self)
+            started = time.perf_counter()
             try:
                 # Inside the try: cancelled while BEGIN runs in the thread, it is still undone.
                 await self._in_thread(lambda db: db.execute("BEGIN IMMEDIATE"))
@@ -181,6 +184,8 @@ class SqliteStore(DeliveryMethods):
             finally:
                 _INSIDE.reset(token)
                 view.closed = True
+                if self.on_transaction is not None:
+                    self.on_transaction(time.perf_counter() - started)
 
     async def checkpoint(self) -> None:
         await self._in_thread(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
@@ -188,6 +193,14 @@ class SqliteStore(DeliveryMethods):
     async def migrate(self) -> int:
         def run(db: sqlite3.Connection) -> int:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            known = max((number for number, _ in migrations()), default=0)
+            if version > known:
+                # A newer mockpanel wrote this file: older code would misread or damage it.
+                raise MockpanelError(
+                    f"the database {self.path} is at schema version {version}, but this mockpanel knows only "
+                    f"up to {known}: it was upgraded by a newer mockpanel. Install that version (or newer), "
+                    "or restore the backup taken before the upgrade (docs/deploy.md)."
+                )
             for number, script in migrations():
                 if number > version:
                     db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
