@@ -13,14 +13,22 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot import __version__, logs
 from bot.config import Settings
 from bot.core.banks import Library
 from bot.core.errors import MockpanelError
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.runtime import Runtime
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockpanel", description="Group mock interviews in Discord and Slack.")
+    parser.add_argument("--version", action="version", version=f"mockpanel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="play a scripted session with simulated users (no token needed)")
     demo.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
@@ -51,7 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")
     _discord_parser(sub)
+    _doctor_parser(sub)
     return parser
+
+
+def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = sub.add_parser("doctor", help="check the settings, database, banks and platform access before a run")
+    doctor.add_argument("platform", nargs="?", choices=["discord", "slack", "all"], default="all")
+    doctor.add_argument("--http", action="store_true", help="Slack: check for HTTP mode instead of Socket Mode")
 
 
 def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,7 +84,7 @@ def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.load()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logs.setup(settings)
     db = getattr(args, "db", None) or settings.db
     try:
         if args.command == "demo":
@@ -84,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at schema version {asyncio.run(_migrate(db))}")
         elif args.command == "bank":
             return _bank(args, settings)
+        elif args.command == "doctor":
+            from bot.doctor import run_doctor
+
+            return asyncio.run(run_doctor(settings, args))
         elif args.command == "discord":
             from bot.adapters.discord.main import run_cli
 
@@ -158,6 +177,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         servers.append(module.serve)
     routing = RoutingOutbox()
     runtime = await build(settings, routing, SystemClock())
+    ops_runner = await _start_ops(runtime, settings, args)
     tasks = [asyncio.create_task(runtime.background())]
     tasks += [asyncio.create_task(serve(runtime, routing, settings, args)) for serve in servers]
     stopped = asyncio.Event()
@@ -166,6 +186,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         # Stop taking events; each adapter's own clean-up lets in-flight work finish (what
         # Slack was told it received is in the inbox either way), then the store closes.
         stopped.set()
+        runtime.health.stopping = True  # Slack HTTP answers 503 from now on; /readyz too
         for task in tasks:
             task.cancel()
 
@@ -184,7 +205,20 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        if ops_runner is not None:
+            await ops_runner.cleanup()
         await runtime.close()
+
+
+async def _start_ops(runtime: Runtime, settings: Settings, args: argparse.Namespace) -> web.AppRunner | None:
+    """/healthz, /readyz and /metrics on MOCKPANEL_HTTP_PORT; in Slack HTTP mode they are on
+    Slack's port already (bot/adapters/slack/main.py), unless another port is asked for."""
+    from bot import ops
+
+    shared = args.platform == "slack" and getattr(args, "http", False)
+    if settings.http_port is None or (shared and settings.http_port == args.port):
+        return None
+    return await ops.start(runtime.health, settings.http_host, settings.http_port)
 
 
 async def _bank_import(db: str, library: Library, args: argparse.Namespace) -> int:
