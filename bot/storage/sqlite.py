@@ -93,7 +93,11 @@ class SqliteStore(DeliveryMethods):
         ):
             await store._db.execute(pragma)
         if migrate:
-            await store.migrate()
+            try:
+                await store.migrate()
+            except BaseException:
+                await store._db.close()  # refused (a newer schema) or broken: nothing left open
+                raise
         store._writer = asyncio.create_task(store._run_loop())
         if checkpoint and path != ":memory:":
             store._checkpointer = asyncio.create_task(store._checkpoint_loop())
