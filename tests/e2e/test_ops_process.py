@@ -5,15 +5,20 @@ middle of a round exits 0 within 10 s, and after a restart the round finishes wi
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
+import sys
 import time
 from pathlib import Path
 
 import aiohttp
 
 from bot.adapters.slack.config import EVENTS_PATH
-from tests.e2e.test_slack_process import fake, free_port, mockpanel_process, wait_until_listening  # noqa: F401
+from tests.e2e.test_slack_process import ROOT, fake, free_port, mockpanel_process, wait_until_listening  # noqa: F401
+from tests.fakes import discord_model as model
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.process import interrupt
 from tests.fakes.slack_driver import HttpTransport, SlackDriver
 from tests.fakes.slack_fake import APP_TOKEN, FakeSlack, Posted
 
@@ -94,6 +99,51 @@ async def test_metrics_count_the_rounds_events_ratings_and_posts(fake: FakeSlack
     assert all(line.startswith("{") for line in log), "MOCKPANEL_LOG_FORMAT=json: one JSON object per line"
 
 
+async def until_status(url: str, wanted: int, timeout: float = 20) -> str:
+    """Poll an endpoint until it answers `wanted` (the process's state is only visible there)."""
+
+    async def poll() -> str:
+        while True:
+            status, body = await get(url)
+            if status == wanted:
+                return body
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+async def test_discord_readyz_follows_the_gateway_and_metrics_count_rest_calls(tmp_path: Path) -> None:
+    discord = FakeDiscord()
+    await discord.start()
+    discord.add_guild("Study Group", model.user("Coach"))
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": discord.token,
+        "DISCORD_API_BASE": discord.api_base, "DISCORD_GATEWAY_URL": discord.gateway_url,
+        "MOCKPANEL_DB": str(tmp_path / "bot.db"), "MOCKPANEL_HTTP_PORT": str(port), "MOCKPANEL_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "discord", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    ready = f"http://127.0.0.1:{port}/readyz"
+    try:
+        await asyncio.wait_for(discord.gateway.wait_handshake(), 30)
+        assert '"discord": "connected"' in await until_status(ready, 200)
+        async with discord.gateway.outage(resume=True):
+            assert '"discord": "not connected"' in await until_status(ready, 503)
+        assert '"discord": "connected"' in await until_status(ready, 200)
+        _, text = await get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        await interrupt(process)
+        assert process.stderr is not None
+        errors = (await process.stderr.read()).decode()
+        await discord.close()
+    assert sample(text, "mockpanel_platform_api_calls_total", platform="discord", method="GET /users/@me") >= 1
+    assert sample(text, "mockpanel_connected", platform="discord") == 1
+    assert "PyNaCl" not in errors and "WARNING" not in errors and "Traceback" not in errors, errors
+
+
 async def test_readyz_follows_the_socket_mode_connection(fake: FakeSlack, tmp_path: Path) -> None:  # noqa: F811
     port, ops_port = free_port(), free_port()
     async with mockpanel_process(
@@ -114,15 +164,7 @@ async def test_readyz_follows_the_socket_mode_connection(fake: FakeSlack, tmp_pa
         _, text = await get(f"http://127.0.0.1:{ops_port}/metrics")
         assert sample(text, "mockpanel_connected", platform="slack") == 0
         fake.gates.pop("apps.connections.open").set()
-
-        async def ready_again() -> str:
-            while True:
-                status, body = await get(url)
-                if status == 200:
-                    return body
-                await asyncio.sleep(0.05)
-
-        assert '"slack": "connected"' in await asyncio.wait_for(ready_again(), 20)
+        assert '"slack": "connected"' in await until_status(url, 200)
 
 
 async def test_sigterm_mid_round_exits_0_within_10_s_and_the_round_finishes(fake: FakeSlack, tmp_path: Path) -> None:  # noqa: F811
@@ -141,6 +183,7 @@ async def test_sigterm_mid_round_exits_0_within_10_s_and_the_round_finishes(fake
             rest = (await process.stderr.read()).decode()
         assert code == 0 and took < 10, rest
         assert "Traceback" not in rest and "stopped; work in flight was finished" in rest
+        assert "WARNING" not in rest, "no start-up warning anyone could do something about"
         async with mockpanel_process(fake, tmp_path, port) as process:
             await wait_until_listening(process)
             await rate(d, answers, RATINGS[3:])

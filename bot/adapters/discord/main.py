@@ -19,8 +19,10 @@ from bot.core.errors import MockpanelError
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-# mockpanel never joins voice, so discord.py's "PyNaCl is not installed" warning is noise.
+# mockpanel never joins voice, so discord.py's "PyNaCl / davey is not installed, voice will NOT
+# be supported" warnings are noise (discord.py checks these two flags once, when a client is made).
 discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 
 def use_endpoints(config: DiscordSettings) -> None:
