@@ -9,6 +9,7 @@ import dataclasses
 import importlib
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -25,13 +26,19 @@ if TYPE_CHECKING:
 
     from bot.runtime import Runtime
 
+DEMO_DB = "mockpanel-demo.db"
+# Written into the header of every database the demo creates, so that the demo only ever
+# deletes a database of its own ("mkdm").
+DEMO_APPLICATION_ID = 0x6D6B646D
+log = logging.getLogger(__name__)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockpanel", description="Group mock interviews in Discord and Slack.")
     parser.add_argument("--version", action="version", version=f"mockpanel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="play a scripted session with simulated users (no token needed)")
-    demo.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
+    demo.add_argument("--db", help=f"the demo's own SQLite file, recreated each run (default: {DEMO_DB})")
     console = sub.add_parser("console", help="play several users yourself in the terminal")
     console.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
     console.add_argument("--as", dest="user", default="you", help="your first identity (an organiser)")
@@ -83,15 +90,16 @@ def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.load()
-    logs.setup(settings)
-    db = getattr(args, "db", None) or settings.db
     try:
+        settings = Settings.load()
+        settings.check()
+        logs.setup(settings)  # text or JSON lines, secrets masked (bot/logs.py)
+        db = getattr(args, "db", None) or settings.db
         if args.command == "demo":
-            from bot.adapters.console.demo import run_demo
-
-            asyncio.run(run_demo(_fresh(db)))
-        elif args.command == "console":
+            return _demo(args.db or DEMO_DB)
+        if args.command != "discord":
+            _check_db_folder(db)
+        if args.command == "console":
             asyncio.run(_console(dataclasses.replace(settings, db=db), args.user))
         elif args.command == "run":
             asyncio.run(_run(settings, args))
@@ -110,18 +118,74 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MockpanelError as error:
         print(f"mockpanel: {error}", file=sys.stderr)
         return 2
+    except sqlite3.Error as error:
+        print(f"mockpanel: the database failed: {error}; check MOCKPANEL_DB or --db.", file=sys.stderr)
+        return 2
+    except OSError as error:  # no network, a file that can't be read: one line, not a traceback
+        print(f"mockpanel: {_os_problem(args, error)}", file=sys.stderr)
+        log.debug("details", exc_info=True)
+        return 2
     except KeyboardInterrupt:
         return 130
     return 0
 
 
-def _fresh(db: str) -> str:
-    """The demo plays a fixed script, so it starts from an empty database each time."""
+def _os_problem(args: argparse.Namespace, error: OSError) -> str:
+    if args.command == "run":
+        return (
+            f"could not connect ({error}); check the network connection, and DISCORD_API_BASE or "
+            "SLACK_API_URL if you set them."
+        )
+    return str(error)
+
+
+def _check_db_folder(db: str) -> None:
+    if db == ":memory:" or "://" in db:
+        return
+    folder = Path(db).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise MockpanelError(
+            f"can't create the database {db}: the folder {folder} does not exist; create it or choose "
+            "another path (--db or MOCKPANEL_DB)."
+        )
+
+
+def _demo(db: str) -> int:
+    from bot.adapters.console.demo import run_demo
+
+    _check_db_folder(db)
+    asyncio.run(run_demo(_fresh(db)))
     if db != ":memory:":
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(db + suffix).unlink()
+        print(f"\nThe demo's database is {db}. To play in it yourself: mockpanel console --db {db}")
+    return 0
+
+
+def _fresh(db: str) -> str:
+    """The demo plays a fixed script, so it starts from an empty database each time; it only
+    ever deletes a database it created itself (MOCKPANEL_DB plays no part in the demo)."""
+    if db == ":memory:":
+        return db
+    path = Path(db)
+    if path.exists() and path.stat().st_size > 0 and not _is_demo_db(path):
+        raise MockpanelError(
+            f"{db} is not a database the demo created, so the demo won't overwrite it; "
+            f"leave out --db (the demo uses ./{DEMO_DB}) or give a new file."
+        )
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(db + suffix).unlink()
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        connection.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+        connection.commit()
     return db
+
+
+def _is_demo_db(path: Path) -> bool:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            return bool(connection.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID)
+    except sqlite3.Error:
+        return False  # not a database at all: certainly not the demo's
 
 
 async def _migrate(db: str) -> int:
@@ -226,6 +290,8 @@ async def _bank_import(db: str, library: Library, args: argparse.Namespace) -> i
     from bot.core.flows.context import Libraries
     from bot.runtime import open_store
 
+    if not args.path.is_file():
+        raise MockpanelError(f"no such file: {args.path}")
     store = await open_store(db)
     try:
         text = args.path.read_text(encoding="utf-8")

@@ -12,6 +12,8 @@ from dotenv import dotenv_values
 
 from bot.core.errors import MockpanelError
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 def read_env_file(path: Path) -> dict[str, str]:
     """The file as python-dotenv reads it, as users expect from other tools: `# comments`
@@ -43,6 +45,19 @@ class Settings:
             secrets=secrets,
             **_ops_settings(merged),
         )
+
+    def check(self) -> None:
+        """Refuse settings that would fail later with a traceback: say which one and the fix."""
+        if self.log_level not in LOG_LEVELS:
+            raise MockpanelError(
+                f"MOCKPANEL_LOG_LEVEL={self.log_level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}."
+            )
+        for path in self.banks:
+            if not Path(path).exists():
+                raise MockpanelError(
+                    f"MOCKPANEL_BANKS names {path!r}, which does not exist; fix the path or remove it "
+                    f"(folders or .yaml files, separated by {os.pathsep!r})."
+                )
 
 
 def _ops_settings(merged: dict[str, str]) -> dict[str, Any]:

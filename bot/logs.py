@@ -55,7 +55,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup(settings: Settings) -> None:
+def setup(settings: Settings, *, force: bool = False) -> None:
+    """Once per process; like logging.basicConfig, it leaves logging alone if something (a
+    test runner, an embedding program) configured it already, unless `force`."""
     handler = logging.StreamHandler()
     secrets = [v for k, v in settings.secrets.items() if k.endswith(("TOKEN", "SECRET"))]
     handler.addFilter(Redactor(secrets))
@@ -63,4 +65,4 @@ def setup(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=force)

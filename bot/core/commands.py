@@ -6,14 +6,17 @@ slash command, the terminal as a line typed after `/mock`.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.core.durations import is_unit, parse_duration
 from bot.core.errors import UsageError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -31,14 +34,28 @@ def _time(token: str) -> str:
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
+@functools.cache
+def _zones() -> dict[str, str]:
+    """Every IANA name this system knows, by its lower-case spelling."""
+    return {name.lower(): name for name in available_timezones()}
+
+
 def _timezone(token: str) -> str:
-    if "/" not in token and token.upper() != "UTC":
-        raise ValueError("a timezone is an IANA name such as Europe/London")
-    try:
-        ZoneInfo(token)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as America/Indiana
-        raise ValueError(f"unknown timezone {token!r}; use an IANA name such as Europe/London") from None
-    return token
+    """An IANA timezone in any case (`europe/london`); for a typo, the closest names."""
+    name = _zones().get(token.lower())
+    if name is not None:
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, not a zone
+            pass
+    guesses = difflib.get_close_matches(token.lower(), list(_zones()), n=3, cutoff=0.6)
+    # A city alone (`london`) is the last part of its zone's name.
+    guesses += [z for z in _zones() if z.rsplit("/", 1)[-1] == token.lower() and z not in guesses]
+    if guesses:
+        shown = " or ".join(_zones()[g] for g in guesses[:3])
+        raise ValueError(f"unknown timezone {token!r}; did you mean {shown}?")
+    raise ValueError(f"unknown timezone {token!r}; use an IANA name such as Europe/London")
 
 
 def _days(token: str) -> tuple[int, ...]:
@@ -63,12 +80,9 @@ def _date(token: str) -> date:
 
 
 def _duration(token: str) -> int:
-    m = re.fullmatch(r"([0-9]{1,4})([smh]?)", token.lower())
-    if not m:
-        raise ValueError("a duration is a number with s, m or h, for example 5m")
-    value = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "": 60}[m.group(2)]
+    value = parse_duration(token)
     if not 10 <= value <= 24 * 3600:
-        raise ValueError("a duration must be between 10s and 24h")
+        raise ValueError("a duration is between 10s and 24h")
     return value
 
 
@@ -395,7 +409,12 @@ def _parse_args(spec: CommandSpec, rest: str) -> dict[str, Any]:
             if i + 1 >= len(tokens):
                 raise UsageError(f"`{lowered}` needs a value. Usage: `{spec.usage}`")
             i += 1
-            values[lowered] = _convert(spec, keywords[lowered], tokens[i])
+            value = tokens[i]
+            # `answer 5 min`, `rate 1 m 30 s`: a duration may be written as separate words.
+            while keywords[lowered].parse is _duration and (taken := _continues(value, tokens[i + 1 : i + 3])):
+                value += "".join(tokens[i + 1 : i + 1 + taken])
+                i += taken
+            values[lowered] = _convert(spec, keywords[lowered], value)
         else:
             _fill_positional(spec, positionals, values, token)
         i += 1
@@ -403,6 +422,21 @@ def _parse_args(spec: CommandSpec, rest: str) -> dict[str, Any]:
         if arg.required and arg.name not in values:
             raise UsageError(f"Missing {arg.usage or arg.name}. Usage: `{spec.usage}`")
     return values
+
+
+def _continues(duration: str, following: list[str]) -> int:
+    """How many of the following words carry on a duration written with spaces (`5 min`,
+    `1 m 30 s`, `1h 30m`); 0 when the duration is complete."""
+    if not following:
+        return 0
+    word = following[0].lower()
+    if duration[-1:].isdigit():
+        return 1 if is_unit(word) else 0  # `5` `min`
+    if re.fullmatch(r"\d+(\.\d+)?[a-z]+", word) and is_unit(re.sub(r"^[\d.]+", "", word)):
+        return 1  # `1h` `30m`
+    if re.fullmatch(r"\d+(\.\d+)?", word) and len(following) > 1 and is_unit(following[1]):
+        return 2  # `1 m` `30 s`
+    return 0
 
 
 def _fill_positional(spec: CommandSpec, positionals: list[Arg], values: dict[str, Any], token: str) -> None:
@@ -420,14 +454,20 @@ def _fill_positional(spec: CommandSpec, positionals: list[Arg], values: dict[str
             first_error = first_error or str(exc)
             if arg.required:
                 break
-    raise UsageError(f"`{clip_word(token)}`: {first_error}. Usage: `{spec.usage}`")
+    raise UsageError(f"`{clip_word(token)}`: {_stop(first_error)} Usage: `{spec.usage}`")
 
 
 def _convert(spec: CommandSpec, arg: Arg, token: str) -> Any:
     try:
         return arg.parse(token)
     except ValueError as exc:
-        raise UsageError(f"`{clip_word(token)}`: {exc}. Usage: `{spec.usage}`") from None
+        named = f"{arg.name} {clip_word(token)}" if arg.keyword else clip_word(token)
+        raise UsageError(f"`{named}`: {_stop(str(exc))} Usage: `{spec.usage}`") from None
+
+
+def _stop(reason: str) -> str:
+    """End a reason with one full stop (or its own question mark)."""
+    return reason if reason.endswith((".", "?")) else reason + "."
 
 
 def help_text(topic: str = "") -> str:

@@ -55,6 +55,7 @@ class Dispatcher:
         self.delivery = Delivery(store, outbox, clock)
         self.on_timer_set: Callable[[], None] = lambda: None
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.acknowledge_ratings = False  # an adapter where reactions can't be seen says so
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event exactly once; a replayed event id returns no replies."""
@@ -63,10 +64,10 @@ class Dispatcher:
             # Ratings never change a round's state, so they skip the channel's turn; the rating
             # and its event id commit in one transaction of their own (group-committed).
             try:
-                await ratings.on_reaction(self.store, event, now)
+                note = await ratings.on_reaction(self.store, event, now, self.acknowledge_ratings)
             except MockpanelError as error:
                 return [Message(text=str(error))]
-            return []
+            return [Message(text=note)] if note else []
         async with self._lock(event):
             try:
                 handled = await self._handle_once(event, now)
@@ -81,7 +82,7 @@ class Dispatcher:
         ctx, lanes, timers_changed = handled
         if timers_changed:
             self.on_timer_set()
-        if lanes and not await self.delivery.flush(ctx.tenant, lanes):
+        if lanes and not await self._flush(ctx.tenant, lanes):
             ctx.reply(POST_FAILED)
         return ctx.replies
 
@@ -89,6 +90,17 @@ class Dispatcher:
         """For an adapter that must know before it does work on someone's behalf (downloading
         a file for `/mock bank import`); the command itself is checked again as usual."""
         return context.is_organiser(await self.store.get_config(tenant), actor)
+
+    async def _flush(self, tenant: str, lanes: list[str]) -> bool:
+        """Send this event's posts now. The event has committed: a failure here must not reach
+        the caller (a platform retry would find the id claimed, and a timer would be set again),
+        so it is logged and the rows wait in the outbox for the delivery loop."""
+        try:
+            return await self.delivery.flush(tenant, lanes)
+        except Exception:
+            log.exception("delivery after the commit failed; the outbox keeps the posts")
+            self.delivery.wake()
+            return False
 
     async def _handle_once(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
         """Read, decide and commit once; a round changed meanwhile by another writer means the

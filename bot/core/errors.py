@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class MockpanelError(Exception):
     """Base class: `str(error)` is the sentence shown privately to the user."""
@@ -66,3 +71,15 @@ class SendLater(Exception):
 
 class SendRefused(Exception):
     """The platform will never take this (no access, unknown channel): report, don't retry."""
+
+
+async def in_delivery_terms(call: Callable[[], Awaitable[T]], classify: Callable[[Exception], BaseException]) -> T:
+    """Run a platform call; an error the adapter's `classify` recognises is raised as
+    SendLater or SendRefused (chained to the original), anything else as it is."""
+    try:
+        return await call()
+    except Exception as error:
+        mapped = classify(error)
+        if mapped is error:
+            raise
+        raise mapped from error

@@ -50,6 +50,17 @@ class Message:
 
 
 @dataclass(frozen=True)
+class FormPart:
+    """One line of a multi-line input that a terminal asks for in turn (a modal shows the
+    whole input as one field, with the placeholder as the example)."""
+
+    key: str  # the line is submitted as `key: value`
+    label: str
+    help: str = ""
+    choices: tuple[str, ...] = ()  # accepted values; an empty answer leaves the line out
+
+
+@dataclass(frozen=True)
 class FormInput:
     key: str
     label: str
@@ -57,6 +68,7 @@ class FormInput:
     required: bool = True
     placeholder: str = ""
     max_length: int = 4000
+    parts: tuple[FormPart, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ class Scheduler:
     async def _retry(self, timer: Timer) -> None:
         """Put a failed timer back a little later (a new due time, so a new event id): a
         passing outage must not leave a round stuck with no timer."""
+        if await self.store.timer_due(timer.key) != timer.due:
+            return  # its event committed after all (or it was moved): putting it back would fire it twice
         attempt = int(timer.payload.get(ATTEMPT, 0)) + 1
         if attempt > MAX_ATTEMPTS:
             log.error("timer %s dropped after %d attempts", timer.key, MAX_ATTEMPTS)

@@ -33,3 +33,8 @@ def user_text(text: str, limit: int = 1500) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plural(n: int, word: str) -> str:
+    """`1 rating`, `3 ratings`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

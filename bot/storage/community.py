@@ -54,6 +54,24 @@ def display_names(db: sqlite3.Connection, tenant: str, user_ids: Sequence[str]) 
     return {r[0]: r[1] or r[0] for r in rows}
 
 
+def members_named(db: sqlite3.Connection, tenant: str, name: str, limit: int = 10) -> dict[str, str]:
+    """The members whose id or display name is `name` in any case; without a match, the
+    members whose name starts like it, or else some members: choices for an error."""
+    for where, value in (
+        ("lower(user_id) = lower(?) OR lower(display_name) = lower(?)", (name, name)),
+        ("lower(display_name) LIKE lower(?) OR lower(user_id) LIKE lower(?)", (name[:2] + "%",) * 2),
+        ("1 = 1", ()),
+    ):
+        rows = db.execute(
+            f"SELECT user_id, display_name FROM users WHERE tenant = ? AND ({where})"
+            " ORDER BY lower(display_name), user_id LIMIT ?",
+            (tenant, *value, limit),
+        ).fetchall()
+        if rows:
+            return {r[0]: r[1] or r[0] for r in rows}
+    return {}
+
+
 _BOARD_COLUMNS = (
     "b.user_id, COALESCE(NULLIF(u.display_name, ''), b.user_id), b.score, b.answers, b.received_n,"
     " b.received_sum, b.given, b.streak_points"

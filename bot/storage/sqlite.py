@@ -257,6 +257,12 @@ class SqliteStore(DeliveryMethods):
     async def display_names(self, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
         return await self._read(lambda db: community.display_names(db, tenant, user_ids))
 
+    async def members_named(self, tenant: str, name: str) -> dict[str, str]:
+        return await self._read(lambda db: community.members_named(db, tenant, name))
+
+    async def prior_mean(self, tenant: str) -> float:
+        return await self._read(lambda db: scores.prior_mean(db, tenant))
+
     # --- rounds and posts --------------------------------------------------------------------
 
     async def create_round(self, tenant: str, channel_id: str, kind: str, state: dict[str, Any], at: datetime) -> int:

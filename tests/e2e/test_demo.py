@@ -76,12 +76,32 @@ async def test_demo_weak_area_summary_matches_bobs_ratings(tmp_path: Path) -> No
     assert "Suggested next question" in summary
 
 
-def test_mockpanel_demo_command_runs_in_a_fresh_process(tmp_path: Path) -> None:
+def test_mockpanel_demo_command_runs_in_a_fresh_process_and_never_touches_mockpanel_db(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-    env["MOCKPANEL_DB"] = str(tmp_path / "env.db")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Leaderboard" in done.stdout and "Weak areas" in done.stdout
-    assert (tmp_path / "env.db").exists()
+    env["MOCKPANEL_DB"] = str(tmp_path / "community.db")
+    (tmp_path / "community.db").write_bytes(b"a real community's data")
+    for _ in range(2):  # a second run replaces the demo's own database
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Leaderboard" in done.stdout and "Weak areas" in done.stdout
+    assert (tmp_path / "community.db").read_bytes() == b"a real community's data"
+    assert (tmp_path / "mockpanel-demo.db").exists()
+    assert "mockpanel console --db mockpanel-demo.db" in done.stdout
+
+
+async def test_every_simulated_move_in_the_demo_prints_what_it_did(tmp_path: Path) -> None:
+    printed: list[str] = []
+    result = await run_demo(str(tmp_path / "demo.db"), printed.append)
+    lines = "\n".join(printed).splitlines()
+    moves = [i for i, line in enumerate(lines) if re.match(r"^\w+> ", line)]
+    assert len(moves) > 50
+    for i in moves:
+        who = lines[i].split(">", 1)[0]
+        following = next((line for line in lines[i + 1 :] if line.strip()), "")
+        assert not re.match(r"^\w+> ", following), f"nothing printed after {lines[i]!r}"
+        if lines[i].startswith(f"{who}> !react"):
+            assert following.startswith(f"({who} reacts ")
+    acknowledged = [line for line in lines if re.match(r"^\(only \w+ sees this\) Rated \w+'s answer [1-5]\.$", line)]
+    assert len(acknowledged) == len(result.ratings)  # every rating in the script (not the self-rating)

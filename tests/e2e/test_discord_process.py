@@ -75,7 +75,7 @@ async def test_mockpanel_run_discord_plays_a_round_to_its_leaderboard(tmp_path: 
         await users.react(fake, guild, bob, by["Bob"], "5️⃣")
         await fake.wait_for(lambda: bool(fake.dms_to(alice["id"]) and fake.dms_to(bob["id"])), 15)
         await command(coach, "next")
-        assert "1. **Alice**: 5.00 from 1 rating" in model.text_of(bot_posts(fake, "Final results")[-1])
+        assert "1. **Alice**: 3.33 (mean 5.00 from 1 rating" in model.text_of(bot_posts(fake, "Final results")[-1])
         board = await command(alice, "leaderboard", period="all", scope="community")
         assert "1. **Alice**" in board and "**Bob**" in board and "Leaderboard · community · all time" in board
     finally:

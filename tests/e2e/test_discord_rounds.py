@@ -31,8 +31,8 @@ async def test_question_of_the_day_answered_in_its_thread(tmp_path: Path, librar
         await env.advance(hours=24)
         closed = env.last("Question of the day: closed")
         assert closed["channel_id"] == thread
-        assert "1. **Alice**: 4.50 from 2 ratings" in env.text(closed)
-        assert "2. **Bob**: 3.00 from 1 rating" in env.text(closed)
+        assert "1. **Alice**: 3.43 (mean 4.50 from 2 ratings" in env.text(closed)
+        assert "2. **Bob**: 3.00 (mean 3.00 from 1 rating" in env.text(closed)
         assert (await scores(env))["Alice"] == (1, 2)
 
 
@@ -55,7 +55,7 @@ async def test_group_round_with_answers_in_the_thread(tmp_path: Path, library: L
         await env.react("Bob", a["id"], 5)
         await env.advance(minutes=1)
         results = env.last("Results for question 1")
-        assert results["channel_id"] == q1["id"] and "1. **Alice**: 5.00 from 1 rating" in env.text(results)
+        assert results["channel_id"] == q1["id"] and "1. **Alice**: 3.33 (mean 5.00 from 1 rating" in env.text(results)
         q2 = env.last("Question 2/2")
         await env.say("Alice", q2["id"], "I wrote the runbook nobody had.")
         await env.advance(minutes=2)  # Bob never answers; the reminder went by direct message
@@ -92,7 +92,7 @@ async def test_blind_group_round_reveals_private_answers_together(tmp_path: Path
         await env.react("Chen", revealed[0]["id"], 2)
         await env.react("Alice", revealed[1]["id"], 5)
         await env.advance(minutes=1)
-        assert "1. **Bob**: 5.00 from 1 rating" in env.text(env.last("Results for question 1"))
+        assert "1. **Bob**: 3.33 (mean 5.00 from 1 rating" in env.text(env.last("Results for question 1"))
         assert await scores(env) == {"Alice": (1, 2), "Bob": (1, 1), "Chen": (0, 0)}  # Chen: points for rating
 
 
@@ -126,5 +126,5 @@ async def test_panel_round_with_rubric_feedback_and_a_private_summary(tmp_path: 
         assert "Only panellists" in env.said(outsider)
         await env.advance(minutes=2)
         summary = "\n".join(env.text(m) for m in env.fake.dms_to(bob))
-        assert "Your panel feedback" in summary and "2.50 from 2 rating(s)" in summary
+        assert "Your panel feedback" in summary and "2.50 from 2 ratings" in summary
         assert "**Keep:** Calm delivery" in summary and "**Start:** State assumptions" in summary

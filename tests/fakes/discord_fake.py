@@ -84,6 +84,10 @@ class FakeDiscord:
         self.rate_limits: list[tuple[str, re.Pattern[str], list[int], float]] = []
         self.latency: list[tuple[str, re.Pattern[str], float]] = []
         self.interaction_deadline = 3.0
+        # A message create matching this is made, then never answered: the sender is "mid-post"
+        # (for killing the bot at exactly that point).
+        self.stall: Callable[[dict[str, Any]], bool] | None = None
+        self.unstalled = asyncio.Event()  # set on close, so stalled requests end
         self.users: dict[str, dict[str, Any]] = {self.bot["id"]: self.bot}
         self.gateway = FakeGateway(self)
         self._changed = asyncio.Event()
@@ -104,6 +108,7 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
+        self.unstalled.set()
         await self.gateway.close()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -139,6 +139,8 @@ def _public(message: dict[str, Any]) -> dict[str, Any]:
 async def create_message(fake: FakeDiscord, request: web.Request, body: dict[str, Any], files: Files,
                          channel: str) -> web.Response:  # fmt: skip
     made = await post_message(fake, channel, fake.bot, body, files)
+    if fake.stall is not None and not isinstance(made, web.Response) and fake.stall(made):
+        await fake.unstalled.wait()  # posted, but the sender does not hear so
     return made if isinstance(made, web.Response) else json_response(_public(made))
 
 

@@ -62,7 +62,11 @@ class Harness:
     async def command(
         self, user: str | Actor, text: str, channel: str = CHANNEL, attachment: str | None = None
     ) -> list[Reply]:
-        return await self.send(CommandInvoked(text=text, attachment=attachment, **self._base(user, channel)))
+        # Like a platform, resolve `@name` mentions to members (ids here are the lower-case names).
+        mentions = {w[1:]: w[1:].title() for w in text.split() if w.startswith("@") and w[1:].isalnum()}
+        return await self.send(
+            CommandInvoked(text=text, attachment=attachment, mentions=mentions, **self._base(user, channel))
+        )
 
     async def reply(self, user: str | Actor, thread_id: str, text: str, channel: str = CHANNEL) -> str:
         """Post in a thread, as a platform would: the message gets an id, then the event."""

@@ -98,7 +98,7 @@ class ConsoleDriver:
         return self.session.last_reply_id
 
     async def rate(self, rater: str, message_id: str, score: int) -> None:
-        await self._as(rater, f"!react {message_id} {score}")
+        await self._as(rater, f"!react {self.outbox.short(message_id)} {score}")
 
     async def wait(self, minutes: int) -> None:
         await self.session.line(f"!wait {minutes}m")

@@ -73,7 +73,7 @@ async def play_console(tmp_path: Path, library: Library) -> list[Standing]:
             posted: dict[str, str] = {}
             for player in PLAYERS:
                 await say(player, ANSWERS[player][q])
-                posted[player] = str(session.last_reply_id)[1:]
+                posted[player] = outbox.short(str(session.last_reply_id))[1:]
             for rater, author, score in RATINGS[q]:
                 line = (
                     f"!unreact {posted[author]} {_last(q, rater, author)}"

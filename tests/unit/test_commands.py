@@ -139,10 +139,15 @@ def test_optional_positionals_in_any_order(line: str, expected: dict[str, Any]) 
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("5m", 300), ("90s", 90), ("2h", 7200), ("5", 300), ("10s", 10), ("24h", 86400), ("3M", 180)],
-)
+    [
+        ("5m", 300), ("90s", 90), ("2h", 7200), ("5", 300), ("10s", 10), ("24h", 86400), ("3M", 180),
+        ("1m30s", 90), ("1.5m", 90), ("5 min", 300), ("5 minutes", 300), ("1 m 30 s", 90), ("1h 30m", 5400),
+        ("2 hours", 7200), ("45 sec", 45),
+    ],
+)  # fmt: skip
 def test_duration_keywords(value: str, seconds: int) -> None:
     assert parse(f"group start answer {value}").args == {"answer": seconds}
+    assert parse(f"group start answer {value} 2").args == {"answer": seconds, "difficulty": 2}
     assert parse(f"panel start @bob rate {value}").args == {"candidate": "bob", "rate": seconds}
 
 
@@ -173,7 +178,10 @@ def test_difficulty_words(word: str, value: int) -> None:
         ("qotd schedule 9:60 Europe/London", "qotd schedule", "HH:MM"),
         ("qotd schedule 0900 Europe/London", "qotd schedule", "HH:MM"),
         ("qotd schedule 09:00 Mars/Olympus", "qotd schedule", "unknown timezone"),
-        ("qotd schedule 09:00 London", "qotd schedule", "IANA"),
+        ("qotd schedule 09:00 London", "qotd schedule", "did you mean Europe/London?"),
+        ("qotd schedule 09:00 Europe/Londn", "qotd schedule", "did you mean Europe/London"),
+        ("qotd schedule 09:00 Mars/Olympus", "qotd schedule", "use an IANA name such as Europe/London"),
+        ("group start answer 5x", "group start", "`answer 5x`: a duration is for example 90s"),
         ("qotd schedule 09:00 Europe/London mon,funday", "qotd schedule", "days are"),
         ("qotd schedule 09:00 Europe/London mon,,fri", "qotd schedule", "days are"),
         ("group start questions 0", "group start", "between 1 and 20"),
@@ -328,3 +336,17 @@ def test_parse_arbitrary_words_after_a_command(name: str, tokens: list[str]) -> 
 )
 def test_organiser_role_takes_a_mention_or_a_name(token: str, role: str) -> None:
     assert parse(f"config organiser-role {token}").args == {"role": role}
+
+
+def test_spoken_durations_read_the_way_people_say_them() -> None:
+    from bot.core.durations import spoken
+
+    assert [spoken(s) for s in (45, 90, 180, 179.6, 3600, 3660, 86400, 0)] == [
+        "45 s", "1 min 30 s", "3 min", "3 min", "1 h", "1 h 1 min", "24 h", "0 s",
+    ]  # fmt: skip
+
+
+def test_timezones_in_any_case() -> None:
+    assert parse("qotd schedule 09:00 europe/london").args["timezone"] == "Europe/London"
+    assert parse("qotd schedule 09:00 utc").args["timezone"] == "UTC"
+    assert parse("qotd schedule 09:00 AMERICA/NEW_YORK").args["timezone"] == "America/New_York"

@@ -69,3 +69,50 @@ def test_bank_import_and_export_for_a_community(capsys: pytest.CaptureFixture[st
     bank.write_text(bank.read_text(encoding="utf-8").replace("club-1", "tech-001"), encoding="utf-8")
     assert main(["bank", "import", str(bank), "--community", "discord:1", "--db", db]) == 2
     assert "duplicate question id `tech-001`" in capsys.readouterr().err
+
+
+def test_demo_refuses_a_database_it_did_not_create(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    community = tmp_path / "community.db"
+    assert main(["migrate", "--db", str(community)]) == 0
+    before = community.read_bytes()
+    assert main(["demo", "--db", str(community)]) == 2
+    assert "is not a database the demo created" in capsys.readouterr().err
+    assert community.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["bank", "list"], {"MOCKPANEL_BANKS": "/nonexistent"}, "MOCKPANEL_BANKS names '/nonexistent'"),
+        (["migrate", "--db", "/nonexistent/dir/x.db"], {}, "the folder /nonexistent/dir does not exist"),
+        (["bank", "list"], {"MOCKPANEL_LOG_LEVEL": "verbose"}, "MOCKPANEL_LOG_LEVEL='VERBOSE' is not a log level"),
+        (["bank", "import", "nothere.yaml", "--community", "console:local"], {}, "no such file: nothere.yaml"),
+    ],
+)
+def test_command_line_problems_are_one_line_and_a_non_zero_exit(
+    argv: list[str],
+    env: dict[str, str],
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_run_without_network_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIz.abc.def")
+    monkeypatch.setenv("DISCORD_API_BASE", "http://nonexistent.invalid/api/v10")  # resolves nowhere, offline
+    assert main(["run", "discord"]) == 2
+    err = capsys.readouterr().err
+    assert "could not connect" in err and "check the network connection" in err
+    assert len(err.strip().splitlines()) == 1

@@ -93,7 +93,7 @@ def test_setup_installs_the_json_formatter(capsys: pytest.CaptureFixture[str]) -
         log_format="json", secrets={"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_API_URL": "http://x/"}
     )
     try:
-        logs.setup(settings)
+        logs.setup(settings, force=True)
         logging.getLogger("bot.test").warning("token is %s at %s", "xoxb-very-secret", "http://x/")
         err = capsys.readouterr().err.strip().splitlines()
     finally:

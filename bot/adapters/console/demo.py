@@ -35,7 +35,9 @@ class DemoScript:
         self.current: dict[tuple[str, str], int] = {}
 
     async def say(self, user: str, line: str) -> None:
-        await self.session.line(f"!as {user}")
+        """Type `line` as `user`, echoed the way the console's prompt would show it."""
+        self.session.become(user)  # the prompt below shows who is typing
+        self.outbox.write(f"{user}> {line}")
         await self.session.line(line)
 
     async def answer(self, user: str, text: str) -> str:
@@ -47,7 +49,7 @@ class DemoScript:
         return message_id
 
     async def rate(self, rater: str, message_id: str, score: int) -> None:
-        await self.say(rater, f"!react {message_id[1:]} {score}")
+        await self.say(rater, f"!react {self.outbox.short(message_id)} {score}")
         author = self.by_author[message_id]
         old = self.current.get((rater.lower(), message_id), 0)
         self.current[(rater.lower(), message_id)] = score
@@ -115,7 +117,7 @@ async def _play(s: DemoScript, session: ConsoleSession) -> None:
     await s.rate("Chen", b, 3)  # Chen changes their mind: the latest rating counts
     await s.rate("Alice", c, 4)
     await s.rate("Bob", c, 3)
-    await s.say("Alice", f"!react {a[1:]} 5")  # a self-rating: refused privately, not counted
+    await s.say("Alice", f"!react {s.outbox.short(a)} 5")  # a self-rating: refused privately, not counted
 
     s.outbox.write("\n### 2. A group round: 2 behavioural questions, 2 min to answer, 1 min to rate")
     await s.say("Coach", "/mock group start behavioural questions 2 answer 2m rate 1m lobby 1m")
@@ -168,7 +170,11 @@ async def _play(s: DemoScript, session: ConsoleSession) -> None:
     session.read_line = _scripted_input(
         s.outbox.write,
         [
-            "structure: 1\nproblem_solving: 2\nclarity: 3",
+            "1",  # one score per rubric dimension, asked in turn; an empty line skips one
+            "2",
+            "3",
+            "",
+            "2",
             "Calm delivery",
             "Guessing without a structure",
             "State assumptions, then segment",

@@ -5,20 +5,19 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from bot.core.durations import spoken
 from bot.core.messages import Form, Message
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def relative(when: datetime, now: datetime) -> str:
-    seconds = int((when - now).total_seconds())
-    if seconds <= 0:
+    """Rounded as people read a countdown: a phase of 3 min that began a moment ago ends
+    "in 3 min", not "in 2 min"."""
+    seconds = (when - now).total_seconds()
+    if seconds < 0.5:
         return "now"
-    if seconds < 120:
-        return f"in {seconds} s"
-    if seconds < 2 * 3600:
-        return f"in {seconds // 60} min"
-    return f"in {seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"in {spoken(seconds)}"
 
 
 def render_message(message: Message, now: datetime) -> str:

@@ -19,7 +19,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord.render import Outgoing, is_question, render_message, thread_name
-from bot.core.errors import SendLater, SendRefused
+from bot.core.errors import SendLater, SendRefused, in_delivery_terms
 from bot.core.messages import Message
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,7 @@ def classified(error: BaseException) -> BaseException:
 
 
 async def delivering(call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except Exception as error:
-        mapped = classified(error)
-        if mapped is error:
-            raise
-        raise mapped from error
+    return await in_delivery_terms(call, classified)
 
 
 def mentions() -> discord.AllowedMentions:

@@ -17,7 +17,7 @@ from bot.adapters.slack.clients import ClientPool
 from bot.adapters.slack.pacing import Pacer, post_pacer, update_limiter
 from bot.adapters.slack.render import render_message
 from bot.adapters.slack.translate import message_key, split_key, team_of
-from bot.core.errors import SendLater, SendRefused
+from bot.core.errors import SendLater, SendRefused, in_delivery_terms
 from bot.core.messages import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,7 @@ def classified(error: BaseException) -> BaseException:
 
 
 async def delivering(call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except Exception as error:
-        mapped = classified(error)
-        if mapped is error:
-            raise
-        raise mapped from error
+    return await in_delivery_terms(call, classified)
 
 
 class SlackOutbox:

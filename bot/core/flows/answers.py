@@ -42,30 +42,44 @@ async def on_thread_message(ctx: Context, thread_id: str, message_id: str, text:
         await _record(ctx, record, q_index, text, message_id)
         return
     state = RoundState.from_dict(record.state)
-    if await _has_answered(ctx, record, q_index) or q_index != state.index:
+    if q_index != state.index or state.phase != "answering":
+        return  # chat after the answer phase
+    if state.kind == "panel" and ctx.actor.user_id != state.candidate:
+        return  # follow-ups from panellists
+    if await _has_answered(ctx, record, q_index):
+        if state.kind == "group" and not state.blind:  # a panel's candidate replies to follow-ups
+            ctx.reply(
+                f"You already answered question {q_index + 1}, so this message is discussion, not a second "
+                "answer. To change your answer, edit it while the answer phase lasts."
+            )
         return
-    if state.phase != "answering" or (state.kind == "panel" and ctx.actor.user_id != state.candidate):
-        return  # follow-ups from panellists, and chat after the answer phase
     if state.blind:
         raise UsageError("This round is blind: answer privately with the Answer button or /mock answer.")
     await _answer_in_round(ctx, record, state, text, message_id)
 
 
 async def on_private_answer(ctx: Context, text: str | None, round_id: str | None = None) -> None:
-    """`/mock answer [text]` or the Answer form. Without a round named by a button, the
+    """`/mock answer [text]` or the Answer form. A button names its round. Without one, the
     answer goes to the round being answered in this channel, else to the user's practice
-    question, else to the channel's open question of the day."""
-    record = await _answerable_round(ctx, round_id, rounds.ROUND_KINDS)
-    if record is None and round_id in (None, "", "practice"):
-        pending = await ctx.store.get_practice(ctx.tenant, ctx.actor.user_id)
-        if pending is not None:
-            if not text:
-                ctx.replies.append(_answer_form("practice"))
-            else:
-                await _practice_answer(ctx, pending[0], pending[1], text)
-            return
-        if round_id != "practice":
-            record = await _answerable_round(ctx, None, ("qotd",))
+    question, else to the channel's open question of the day; while a round here is in its
+    lobby or being rated, the answer is refused with the reason and lands nowhere else."""
+    if round_id not in (None, "", "practice"):
+        record = await _answerable_round(ctx, round_id, rounds.ROUND_KINDS)
+    else:
+        running = await ctx.store.open_round(ctx.tenant, ctx.channel_id, rounds.ROUND_KINDS)
+        record = running if running is not None and running.state.get("phase") == "answering" else None
+        if record is None:
+            pending = await ctx.store.get_practice(ctx.tenant, ctx.actor.user_id)
+            if pending is not None:
+                if not text:
+                    ctx.replies.append(_answer_form("practice"))
+                else:
+                    await _practice_answer(ctx, pending[0], pending[1], text)
+                return
+            if running is not None:
+                raise RoundClosed(_not_answering(RoundState.from_dict(running.state)))
+            if round_id != "practice":
+                record = await _answerable_round(ctx, None, ("qotd",))
     if record is None:
         raise NotFound("There is no question waiting for your answer here. Try /mock practice.")
     if not text:
@@ -78,6 +92,18 @@ async def on_private_answer(ctx: Context, text: str | None, round_id: str | None
     await _answer_in_round(ctx, record, RoundState.from_dict(record.state), text, None)
 
 
+def _not_answering(state: RoundState) -> str:
+    """Why a round in this channel takes no answer now; nothing was saved."""
+    if state.phase == "lobby":
+        why = "The round here has not started yet: answers open with its first question."
+    else:
+        why = f"The answer phase of question {state.index + 1} is over and it is being rated."
+    return (
+        f"{why} Your answer was not saved. To answer the question of the day instead, use its Answer button "
+        "or reply in its thread."
+    )
+
+
 def _answer_form(value: str) -> Form:
     return Form(
         "answer",
@@ -88,8 +114,6 @@ def _answer_form(value: str) -> Form:
 
 
 async def _answerable_round(ctx: Context, round_id: str | None, kinds: tuple[str, ...]) -> RoundRecord | None:
-    if round_id == "practice":
-        return None
     if round_id:
         record = await ctx.store.get_round(int(round_id)) if round_id.isdigit() else None
         if record is None or record.tenant != ctx.tenant or record.status != "open":
@@ -106,7 +130,11 @@ async def _answerable_round(ctx: Context, round_id: str | None, kinds: tuple[str
 async def _answer_in_round(
     ctx: Context, record: RoundRecord, state: RoundState, text: str, message_id: str | None
 ) -> None:
-    group.check_can_answer(state, ctx.actor.user_id, ctx.actor.name)
+    if group.check_can_answer(state, ctx.actor.user_id, ctx.actor.name):
+        ctx.reply(
+            f"You had not joined this round, so answering joined you ({len(state.participants)} in it): "
+            "you can rate the others' answers too."
+        )
     existing = [a for a in await ctx.store.answers_for(record.id, state.index) if a.user_id == ctx.actor.user_id]
     if existing and existing[0].hidden:
         await ctx.store.edit_answer(existing[0].id, _check_length(text))

@@ -118,7 +118,13 @@ async def post(
              "scheduled_day": day.isoformat() if day else None}  # fmt: skip
     round_id = await ctx.store.create_round(ctx.tenant, channel_id, "qotd", state, ctx.now)
     await ctx.store.record_qotd(ctx.tenant, channel_id, question.id, ctx.now)
-    ctx.effects.append(Post(channel_id, qotd_message(question, round_id, closes, day), ref=ref_question(round_id, 0)))
+    ctx.effects.append(
+        Post(
+            channel_id,
+            qotd_message(question, round_id, closes, day, ctx.config.get("rating_emoji")),
+            ref=ref_question(round_id, 0),
+        )
+    )
     ctx.effects.append(SetTimer(f"qotd-close:{round_id}", closes, "qotd-close", {"round": round_id}, channel_id))
 
 
@@ -145,7 +151,7 @@ async def on_close_timer(ctx: Context, payload: Mapping[str, Any]) -> None:
         return
     await ctx.store.save_round(record.id, "closed", record.state)
     results = await ctx.store.answer_scores(record.id, 0)
-    summary = results_message("Question of the day: closed", results)
+    summary = results_message("Question of the day: closed", results, await ctx.store.prior_mean(ctx.tenant))
     ctx.effects.append(
         Post(
             record.channel_id,

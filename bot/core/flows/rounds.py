@@ -9,12 +9,13 @@ from typing import Any
 from bot.core.banks import Question
 from bot.core.errors import NotAParticipant, NotFound, RoundClosed, UsageError
 from bot.core.flows.context import Context
-from bot.core.messages import CancelTimer, Form, FormInput, Message, Notify, Post
+from bot.core.members import resolve_member
+from bot.core.messages import CancelTimer, Form, FormInput, FormPart, Message, Notify, Post
 from bot.core.ports import AnswerScore, RatingChange, RoundRecord
 from bot.core.rounds import group, stages
 from bot.core.rounds.group import RoundState
 from bot.core.rounds.ratings import check_rating
-from bot.core.text import user_text
+from bot.core.text import plural, user_text
 
 ROUND_KINDS = ("group", "panel")
 DEFAULTS = {"questions": 3, "answer": 300, "rate": 180, "lobby": 120}
@@ -31,6 +32,8 @@ async def load(ctx: Context, round_id: str | int | None = None) -> tuple[RoundRe
             raise NotFound("That belongs to a round in another channel; nothing was changed.")
     else:
         record = await ctx.store.open_round(ctx.tenant, ctx.channel_id, ROUND_KINDS)
+    if record is None and round_id not in (None, ""):
+        raise NotFound("There is no round running here for that button; it belongs to one that is over or elsewhere.")
     if record is None:
         raise NotFound("There is no round running here. An organiser can start one with /mock group start.")
     return record, RoundState.from_dict(record.state)
@@ -59,10 +62,14 @@ async def start(ctx: Context, kind: str, args: Mapping[str, Any]) -> None:
         rotate=bool(args.get("rotate")),
     )
     if kind == "panel":
-        candidate = args["candidate"]
-        names = await ctx.store.display_names(ctx.tenant, [candidate])
-        mentioned = getattr(ctx.event, "mentions", {}).get(candidate)
-        group.join(state, candidate, mentioned or names.get(candidate, candidate))
+        # A real member: a mention, or a name (any case) that means exactly one member.
+        mentions = getattr(ctx.event, "mentions", {})
+        known = {} if args["candidate"] in mentions else await ctx.store.members_named(ctx.tenant, args["candidate"])
+        try:
+            candidate, name = resolve_member(args["candidate"], mentions, known)
+        except UsageError as error:
+            raise UsageError(f"{error} The candidate comes first: /mock panel start @name [category] …") from None
+        group.join(state, candidate, name)
         state.candidates = [candidate]
     round_id = await ctx.store.create_round(ctx.tenant, ctx.channel_id, kind, state.to_dict(), ctx.now)
     ctx.effects += group.open_lobby(state, round_id, ctx.now)
@@ -124,7 +131,7 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
             for a in await ctx.store.answers_for(record.id, state.index)
             if a.hidden
         ]
-        ctx.effects += group.end_answer_phase(state, record.id, ctx.now, hidden)
+        ctx.effects += group.end_answer_phase(state, record.id, ctx.now, hidden, ctx.config.get("rating_emoji"))
     elif state.phase in ("rating", "tallying"):
         # Close rating in the store before counting: a rating still on its way is refused by
         # its own transaction rather than counted after the results are out.
@@ -137,9 +144,10 @@ async def advance(ctx: Context, record: RoundRecord, state: RoundState) -> None:
         next_question = None
         if following < len(state.question_ids):
             next_question = (await ctx.library()).question(state.question_ids[following])
-        ctx.effects += group.end_rating_phase(state, record.id, ctx.now, results, next_question)
+        prior = await ctx.store.prior_mean(ctx.tenant)
+        ctx.effects += group.end_rating_phase(state, record.id, ctx.now, results, next_question, prior)
         if state.phase == "closed":
-            ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
+            ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id), prior))
     await save(ctx, record.id, state)
 
 
@@ -152,11 +160,12 @@ async def finish(ctx: Context, record: RoundRecord, state: RoundState) -> None:
     for what in ("lobby", "remind", "answer", "rate"):
         ctx.effects.append(CancelTimer(group.timer_key(record.id, what)))
     if was_running:
-        ctx.effects.append(_final_post(state, await ctx.store.answer_scores(record.id)))
+        totals = await ctx.store.answer_scores(record.id)
+        ctx.effects.append(_final_post(state, totals, await ctx.store.prior_mean(ctx.tenant)))
 
 
-def _final_post(state: RoundState, totals: list[AnswerScore]) -> Post:
-    return Post(state.channel_id, group.final_message(state, totals))
+def _final_post(state: RoundState, totals: list[AnswerScore], prior: float) -> Post:
+    return Post(state.channel_id, group.final_message(state, totals, prior))
 
 
 async def _questions(ctx: Context, round_id: int, state: RoundState) -> list[Question]:
@@ -182,7 +191,17 @@ async def feedback_form(ctx: Context, round_id: str) -> None:
     if ctx.actor.user_id not in state.allowed_raters():
         raise NotAParticipant("Only panellists give rubric feedback.")
     question = (await ctx.library()).require_question(state.question_ids[state.index])
-    dims = [d.id for d in (await ctx.library()).categories[question.category].rubric]
+    rubric = (await ctx.library()).categories[question.category].rubric
+    dims = [d.id for d in rubric]
+    parts = tuple(
+        FormPart(
+            d.id,
+            d.name,
+            "\n".join(f"{level}: {d.levels[level]}" for level in sorted(d.levels)),
+            ("1", "2", "3", "4", "5"),
+        )
+        for d in rubric
+    )
     ctx.replies.append(
         Form(
             "feedback",
@@ -194,6 +213,7 @@ async def feedback_form(ctx: Context, round_id: str) -> None:
                     "Scores 1-5, one per line",
                     long=True,
                     placeholder="\n".join(f"{d}: 4" for d in dims),
+                    parts=parts,
                 ),
                 FormInput("keep", "Keep (what worked)", long=True, required=False),
                 FormInput("stop", "Stop (what to drop)", long=True, required=False),
@@ -251,14 +271,16 @@ async def _send_candidate_summary(ctx: Context, record: RoundRecord, state: Roun
     lines = []
     for answer in answers:
         overall = [s for s in await ctx.store.answer_scores(record.id, answer.q_index) if s.answer_id == answer.id]
-        mean = f"{overall[0].mean:.2f} from {overall[0].n} rating(s)" if overall and overall[0].n else "no ratings"
+        mean = (
+            f"{overall[0].mean:.2f} from {plural(overall[0].n, 'rating')}" if overall and overall[0].n else "no ratings"
+        )
         lines.append(f"- Question {answer.q_index + 1}: {mean}")
     library = await ctx.library()
     # Only the rubrics of the categories answered: one read per dimension that can have scores.
-    dims = sorted(
-        {d.id for a in answers if a.category in library.categories for d in library.categories[a.category].rubric}
-    )
-    for dim in dims:
+    names = {
+        d.id: d.name for a in answers if a.category in library.categories for d in library.categories[a.category].rubric
+    }
+    for dim in sorted(names, key=lambda d: names[d]):
         rows = [
             s
             for a in answers
@@ -267,7 +289,7 @@ async def _send_candidate_summary(ctx: Context, record: RoundRecord, state: Roun
         ]
         if rows:
             n, total = sum(r.n for r in rows), sum(r.total for r in rows)
-            lines.append(f"- {dim.replace('_', ' ')}: {total / n:.2f} ({n} rating(s))")
+            lines.append(f"- {names[dim]}: {total / n:.2f} ({plural(n, 'rating')})")
     comments = await ctx.store.feedback_for([a.id for a in answers])
     for label, column in (("Keep", 2), ("Stop", 3), ("Start", 4)):
         said = [user_text(str(c[column]), 300) for c in comments if c[column]]

@@ -11,17 +11,24 @@ Panel round: the same, but only the candidate answers and only panellists rate; 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.banks import Question
 from bot.core.clock import iso, parse_iso
+from bot.core.durations import spoken
 from bot.core.errors import NotAParticipant, RoundClosed, UsageError
 from bot.core.messages import Button, Effect, Message, Post, SetTimer
 from bot.core.ports import AnswerScore
-from bot.core.text import user_text
+from bot.core.rounds.ratings import rating_instruction
+from bot.core.scoring import DEFAULT_PRIOR_MEAN, shrunk_mean
+from bot.core.text import plural, user_text
 
+RANKING_NOTE = (
+    "Ranked as on the leaderboard: each mean is pulled toward the community's, so many good ratings beat one lucky one."
+)
 REMIND_AT = 0.8  # remind those who have not answered when 80 % of the phase has passed
 
 
@@ -136,19 +143,15 @@ def open_lobby(state: RoundState, round_id: int, now: datetime) -> list[Effect]:
 
 
 def _describe(state: RoundState) -> str:
-    parts = [f"{state.per_candidate} question(s)"]
+    parts = [plural(state.per_candidate, "question")]
     if state.kind == "panel":
         parts[0] += " per candidate"
     if state.category:
         parts.append(f"category {state.category}")
     if state.difficulty:
         parts.append(f"difficulty {state.difficulty}")
-    parts.append(f"{_minutes(state.answer_seconds)} to answer, {_minutes(state.rate_seconds)} to rate")
+    parts.append(f"{spoken(state.answer_seconds)} to answer, {spoken(state.rate_seconds)} to rate")
     return ", ".join(parts) + "."
-
-
-def _minutes(seconds: int) -> str:
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def join(state: RoundState, user_id: str, name: str) -> str:
@@ -156,6 +159,8 @@ def join(state: RoundState, user_id: str, name: str) -> str:
         raise RoundClosed("This round has ended.")
     if state.kind == "panel" and state.phase != "lobby":
         raise RoundClosed("This panel is under way; join the next one.")
+    if user_id in state.candidates:
+        return "You are the candidate in this round, so you are in it already."
     if user_id in state.participants:
         return "You are already in this round."
     state.participants.append(user_id)
@@ -231,8 +236,9 @@ def answered(state: RoundState, user_id: str) -> bool:
     return all(u in state.answered for u in state.expected_answerers())
 
 
-def check_can_answer(state: RoundState, user_id: str, name: str) -> None:
-    """Raise why this user may not answer now. In a group round a newcomer joins by answering."""
+def check_can_answer(state: RoundState, user_id: str, name: str) -> bool:
+    """Raise why this user may not answer now. In a group round a newcomer joins by
+    answering (late joining, as the README says): returns whether they just joined."""
     if state.phase != "answering":
         raise RoundClosed("The answer phase for this question is over.")
     if state.kind == "panel" and user_id != state.candidate:
@@ -240,6 +246,8 @@ def check_can_answer(state: RoundState, user_id: str, name: str) -> None:
     if state.kind == "group" and user_id not in state.participants:
         state.participants.append(user_id)
         state.names[user_id] = name
+        return True
+    return False
 
 
 def reminders(state: RoundState) -> list[str]:
@@ -252,7 +260,11 @@ def reminder_message(state: RoundState) -> Message:
 
 
 def end_answer_phase(
-    state: RoundState, round_id: int, now: datetime, hidden: list[tuple[int, str, str]]
+    state: RoundState,
+    round_id: int,
+    now: datetime,
+    hidden: list[tuple[int, str, str]],
+    rating_emoji: Sequence[str] | None = None,
 ) -> list[Effect]:
     """Open rating. In blind mode, reveal the private answers (id, name, text) together."""
     state.phase = "rating"
@@ -275,7 +287,10 @@ def end_answer_phase(
             state.channel_id,
             Message(
                 title="Rating open",
-                text=f"{who}: rate each answer with 1️⃣ to 5️⃣ reactions (5 is best). You can't rate your own.",
+                text=(
+                    f"{who}: rate each answer by reacting with {rating_instruction(rating_emoji)}. "
+                    "You can't rate your own."
+                ),
                 countdown=ends,
                 buttons=buttons,
             ),
@@ -292,11 +307,12 @@ def end_rating_phase(
     now: datetime,
     results: list[AnswerScore],
     next_question: Question | None,
+    prior: float = DEFAULT_PRIOR_MEAN,
 ) -> list[Effect]:
     effects: list[Effect] = [
         Post(
             state.channel_id,
-            results_message(f"Results for question {state.index + 1}", results),
+            results_message(f"Results for question {state.index + 1}", results, prior),
             thread_ref=ref_question(round_id, state.index),
         )
     ]
@@ -307,20 +323,26 @@ def end_rating_phase(
     return effects
 
 
-def results_message(title: str, results: list[AnswerScore]) -> Message:
+def results_message(title: str, results: list[AnswerScore], prior: float = DEFAULT_PRIOR_MEAN) -> Message:
+    """Ranked like the leaderboard: by the mean shrunk toward the community's mean `prior`,
+    so 4.00 from one rating does not beat 3.80 from five."""
     if not results:
         return Message(title=title, text="No answers.")
-    ranked = sorted(results, key=lambda r: (-r.mean, -r.n, r.display_name))
+
+    def shrunk(r: AnswerScore) -> float:
+        return shrunk_mean(r.total, r.n, prior) if r.n else 0.0
+
+    ranked = sorted(results, key=lambda r: (-shrunk(r), -r.n, r.display_name))
     lines = [
         f"{i}. **{user_text(r.display_name, 80)}**: "
-        + (f"{r.mean:.2f} from {r.n} rating{'s' if r.n != 1 else ''}" if r.n else "no ratings")
+        + (f"{shrunk(r):.2f} (mean {r.mean:.2f} from {plural(r.n, 'rating')})" if r.n else "no ratings")
         for i, r in enumerate(ranked, 1)
     ]
-    return Message(title=title, text="\n".join(lines))
+    return Message(title=title, text="\n".join(lines), footer=RANKING_NOTE if any(r.n for r in results) else None)
 
 
-def final_message(state: RoundState, totals: list[AnswerScore]) -> Message:
-    """Totals per person over the whole round: mean of all ratings their answers got."""
+def final_message(state: RoundState, totals: list[AnswerScore], prior: float = DEFAULT_PRIOR_MEAN) -> Message:
+    """Totals per person over the whole round: all the ratings their answers got."""
     by_user: dict[str, list[AnswerScore]] = {}
     for score in totals:
         by_user.setdefault(score.user_id, []).append(score)
@@ -328,11 +350,12 @@ def final_message(state: RoundState, totals: list[AnswerScore]) -> Message:
         AnswerScore(0, user, rows[0].display_name, sum(r.n for r in rows), sum(r.total for r in rows))
         for user, rows in by_user.items()
     ]
-    message = results_message("Final results", merged)
+    message = results_message("Final results", merged, prior)
+    footer = "Points are on the leaderboard: /mock leaderboard. Your weak areas: /mock me"
     return Message(
         title=message.title,
         text=message.text,
-        footer="Points are on the leaderboard: /mock leaderboard. Your weak areas: /mock me",
+        footer=f"{message.footer}\n{footer}" if message.footer else footer,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from bot.core.banks import Question
 from bot.core.errors import NotFound
 from bot.core.messages import Button, Message
+from bot.core.rounds.ratings import rating_instruction
 
 
 def choose_question(pool: Sequence[Question], used: set[str], seed: str) -> tuple[Question, bool]:
@@ -24,14 +25,20 @@ def choose_question(pool: Sequence[Question], used: set[str], seed: str) -> tupl
     return rng.choice(sorted(candidates, key=lambda q: q.id)), reset
 
 
-def qotd_message(question: Question, round_id: int, closes_at: datetime, scheduled_day: date | None) -> Message:
+def qotd_message(
+    question: Question,
+    round_id: int,
+    closes_at: datetime,
+    scheduled_day: date | None,
+    rating_emoji: Sequence[str] | None = None,
+) -> Message:
     title = "Question of the day" + (f" · {scheduled_day.isoformat()}" if scheduled_day else "")
     return Message(
         title=title,
         text=question.text,
         footer=(
             f"{question.category} · difficulty {question.difficulty} · id {question.id}. "
-            "Answer in the thread; rate other answers with 1️⃣ to 5️⃣."
+            f"Answer in the thread; rate other answers by reacting with {rating_instruction(rating_emoji)}."
         ),
         countdown=closes_at,
         buttons=(Button("Answer", "answer", str(round_id), primary=True),),

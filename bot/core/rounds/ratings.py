@@ -15,11 +15,31 @@ SLACK_NAMES: tuple[str, ...] = ("one", "two", "three", "four", "five")
 def emoji_scores(configured: Sequence[str] | None) -> dict[str, int]:
     """Map each rating emoji to its score. A configured set replaces the keycaps; Slack's
     names always work, since Slack reports every emoji by name."""
-    chosen = tuple(configured) if configured else DEFAULT_RATING_EMOJI
+    chosen = rating_emoji(configured)
     table = {_normal(e): i + 1 for i, e in enumerate(chosen)}
     for i, name in enumerate(SLACK_NAMES):
         table.setdefault(name, i + 1)
     return table
+
+
+def rating_emoji(configured: Sequence[str] | None) -> tuple[str, ...]:
+    """The five emoji people rate with here, lowest first."""
+    return tuple(configured) if configured else DEFAULT_RATING_EMOJI
+
+
+def rating_instruction(configured: Sequence[str] | None) -> str:
+    """How to rate, as every post that asks for ratings says it."""
+    chosen = rating_emoji(configured)
+    if chosen == DEFAULT_RATING_EMOJI:
+        return f"{chosen[0]} to {chosen[-1]} (5 is best)"
+    return " ".join(chosen) + " (worst to best)"
+
+
+def rating_emoji_hint(emoji: str, configured: Sequence[str] | None) -> str:
+    return (
+        f"{emoji} is not a rating here, so it was not counted: rate answers with "
+        f"{rating_instruction(configured)}. Other reactions are fine; this note comes once."
+    )
 
 
 def _normal(emoji: str) -> str:

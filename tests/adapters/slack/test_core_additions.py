@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.events import CommandInvoked
 from bot.core.home import home_messages
-from tests.fakes.harness import Harness
+from tests.fakes.harness import Harness, text_of
 
 
 async def test_home_messages_show_progress_weak_areas_and_the_boards(h: Harness) -> None:
@@ -35,6 +35,7 @@ async def test_a_mentioned_candidate_gets_the_name_the_platform_gave(h: Harness)
     assert "Candidate: **Bob Builder**" in lobby.message.text
 
 
-async def test_without_mentions_the_candidate_is_named_by_id_as_before(h: Harness) -> None:
-    await h.command("coach", "panel start @zed lobby 1m")
-    assert "Candidate: **zed**" in h.outbox.last_titled("Panel round").message.text
+async def test_without_a_mention_the_candidate_must_be_a_known_member(h: Harness) -> None:
+    unknown = CommandInvoked(text="panel start @zed lobby 1m", **h._base("coach"))
+    assert "No member called zed here" in text_of(await h.send(unknown))
+    assert await h.store.open_round(h.tenant, "c1", ["panel"]) is None

@@ -29,8 +29,8 @@ async def test_full_round_posts_questions_results_and_final(h: Harness) -> None:
     await h.advance(minutes=1)
     results = h.outbox.last_titled("Results for question 1")
     assert results.thread_id == q1.message_id
-    assert "Alice**: 4.50 from 2 ratings" in results.message.text
-    assert "Bob**: 2.00 from 1 rating" in results.message.text
+    assert "Alice**: 3.43 (mean 4.50 from 2 ratings" in results.message.text
+    assert "Bob**: 2.83 (mean 2.00 from 1 rating" in results.message.text
     assert h.outbox.titled("Question 2/2")
     await h.advance(minutes=2)  # nobody answers question 2
     await h.advance(minutes=1)
@@ -167,3 +167,59 @@ async def test_a_failed_post_does_not_lose_the_round_timers(h: Harness) -> None:
     assert "could not be posted" in text_of(replies)
     await h.advance(minutes=2)
     assert h.outbox.titled("Rating open")  # the answer timer was still set
+
+
+async def test_a_second_message_in_the_thread_is_discussion_and_says_so(h: Harness) -> None:
+    await start_round(h)
+    await h.command("coach", "next")
+    q1 = h.outbox.last_titled("Question 1/2")
+    await h.reply("alice", q1.message_id, "my answer")
+    second = await h.send(
+        MessagePosted(message_id="u-second", text="and another thing", thread_id=q1.message_id, **h._base("alice"))
+    )
+    assert "You already answered question 1, so this message is discussion" in text_of(second)
+    record = await h.store.open_round(h.tenant, "c1", ["group"])
+    assert record is not None
+    assert [a.text for a in await h.store.answers_for(record.id, 0)] == ["my answer"]
+
+
+async def test_answering_without_joining_joins_and_says_so(h: Harness) -> None:
+    await start_round(h)
+    await h.command("coach", "next")
+    q1 = h.outbox.last_titled("Question 1/2")
+    joined = await h.send(
+        MessagePosted(message_id="u-late", text="late answer", thread_id=q1.message_id, **h._base("zed"))
+    )
+    assert "You had not joined this round, so answering joined you (4 in it)" in text_of(joined)
+    answer = await h.reply("alice", q1.message_id, "alice answers")
+    assert await h.react("zed", answer, 4) == []  # zed is in the round now: no refusal, the rating counts
+    record = await h.store.open_round(h.tenant, "c1", ["group"])
+    assert record is not None
+    scores = {s.user_id: s.n for s in await h.store.answer_scores(record.id, 0)}
+    assert scores["alice"] == 1
+
+
+async def test_a_private_answer_while_a_round_is_rated_lands_nowhere(h: Harness) -> None:
+    """`/mock answer` during a round's rating phase was posted as an answer to the question of
+    the day: it must be refused with the reason instead."""
+    await h.command("coach", "qotd post")
+    qotd = h.outbox.last_titled("Question of the day")
+    await h.command("coach", "panel start @dara questions 1 answer 2m rate 1m lobby 1m")
+    await h.command("alice", "join")
+    refused_in_lobby = text_of(await h.command("alice", "answer too early"))
+    assert "has not started yet" in refused_in_lobby and "was not saved" in refused_in_lobby
+    await h.advance(minutes=1)
+    q1 = h.outbox.last_titled("Question 1/1")
+    await h.reply("dara", q1.message_id, "the candidate's answer")  # everyone expected answered: rating opens
+    assert h.outbox.titled("Rating open")
+    posts_before = len(h.outbox.posts)
+    refused = text_of(await h.command("alice", "answer I meant this for the question of the day"))
+    assert "The answer phase of question 1 is over and it is being rated" in refused
+    assert "use its Answer button" in refused
+    assert len(h.outbox.posts) == posts_before  # nothing posted anywhere
+    qotd_round = await h.store.post_by_message(h.tenant, qotd.message_id)
+    assert qotd_round is not None and qotd_round[0] is not None
+    assert await h.store.answers_for(qotd_round[0]) == []
+    # The question of the day's own Answer button still reaches it.
+    await h.submit("alice", "answer", str(qotd_round[0]), text="my question-of-the-day answer")
+    assert [a.user_id for a in await h.store.answers_for(qotd_round[0])] == ["alice"]

@@ -126,5 +126,5 @@ async def test_a_panel_round_asks_a_staged_question_stage_by_stage(mh: Harness) 
     assert [(a.question_id, a.category) for a in stored] == [(f"d-001#{n}", "design") for n in (1, 2, 3)]
     summary = [n.message.text for n in mh.outbox.notes if n.message.title == "Your panel feedback"]
     assert len(summary) == 1  # one turn, so one summary after the last stage
-    assert "Question 3: 4.00 from 1 rating(s)" in summary[0] and "tradeoffs: 4.00 (3 rating(s))" in summary[0]
+    assert "Question 3: 4.00 from 1 rating" in summary[0] and "Trade-offs: 4.00 (3 ratings)" in summary[0]
     assert mh.outbox.titled("Final results")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.events import Actor, CommandInvoked
 from bot.core.messages import Form
 from tests.fakes.harness import Harness, text_of
 
@@ -18,7 +19,7 @@ async def open_panel(h: Harness, extra: str = "") -> str:
 async def test_only_panellists_ratings_count_and_candidate_gets_private_summary(h: Harness) -> None:
     round_id = await open_panel(h)
     q1 = h.outbox.last_titled("Question 1/1")
-    assert "Candidate: **dara**" in q1.message.text
+    assert "Candidate: **Dara**" in q1.message.text
     # Panellists' messages in the thread are follow-ups, not answers.
     await h.reply("alice", q1.message_id, "What numbers would you check first?")
     answer = await h.reply("dara", q1.message_id, "I would split costs into fixed and variable first")
@@ -42,8 +43,9 @@ async def test_only_panellists_ratings_count_and_candidate_gets_private_summary(
     summary = [n for n in h.outbox.notes if n.user_id == "dara"]
     assert len(summary) == 1 and summary[0].direct
     text = summary[0].message.text
-    assert "3.00 from 2 rating(s)" in text
-    assert "structure: 2.00" in text and "clarity: 4.00" in text
+    assert "3.00 from 2 ratings" in text
+    # Dimensions by their names in the bank, not their ids.
+    assert "Structure: 2.00 (1 rating)" in text and "Clarity: 4.00 (1 rating)" in text
     assert "Calm" in text and "Use numbers" in text
     assert h.outbox.titled("Final results")
 
@@ -88,3 +90,37 @@ async def test_panel_needs_a_panellist(h: Harness) -> None:
 async def test_nobody_joins_a_panel_under_way(h: Harness) -> None:
     await open_panel(h)
     assert "under way" in text_of(await h.command("eve", "join"))
+
+
+async def _known(h: Harness, *users: Actor) -> None:
+    """Members the store knows: they answered a question of the day."""
+    await h.command("coach", "qotd post")
+    post = h.outbox.last_titled("Question of the day")
+    for user in users:
+        await h.reply(user, post.message_id, f"{user.display_name} answers")
+
+
+async def _start_without_mentions(h: Harness, text: str) -> str:
+    return text_of(await h.send(CommandInvoked(text=text, **h._base("coach", "c2"))))
+
+
+async def test_a_candidate_named_in_any_case_is_that_member_and_can_answer(h: Harness) -> None:
+    await _known(h, Actor("bob", "Bob"))
+    await _start_without_mentions(h, "panel start @Bob questions 1 lobby 1m")  # the terminal's @Bob is bob
+    await h.command("alice", "join", channel="c2")
+    await h.advance(minutes=1)
+    question = h.outbox.last_titled("Question 1/1")
+    assert "Candidate: **Bob**" in question.message.text
+    await h.reply("bob", question.message_id, "my answer", channel="c2")
+    record = await h.store.open_round(h.tenant, "c2", ["panel"])
+    assert record is not None and [a.user_id for a in await h.store.answers_for(record.id, 0)] == ["bob"]
+
+
+async def test_a_candidate_who_is_not_a_member_is_refused_with_the_choices(h: Harness) -> None:
+    await _known(h, Actor("bob", "Bob"), Actor("u1", "Sam"), Actor("u2", "sam"))
+    refused = await _start_without_mentions(h, "panel start case questions 1")
+    assert "No member called case here" in refused and "Members I know: Bob" in refused
+    assert "The candidate comes first: /mock panel start @name" in refused
+    ambiguous = await _start_without_mentions(h, "panel start sam")
+    assert "More than one member is called sam: Sam (u1), sam (u2)" in ambiguous
+    assert await h.store.open_round(h.tenant, "c2", ["panel"]) is None

@@ -87,7 +87,7 @@ async def test_answers_ratings_close_and_streaks(h: Harness, clock: FakeClock) -
     await h.scheduler.run_due()
     closed = h.outbox.last_titled("Question of the day: closed")
     assert closed.thread_id == post.message_id
-    assert "Bob**: 5.00 from 1 rating" in closed.message.text
+    assert "Bob**: 3.33 (mean 5.00 from 1 rating" in closed.message.text
     assert "closed" in text_of(await h.react("chen", bob, 1))
 
 

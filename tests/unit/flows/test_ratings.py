@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.core.events import Actor, ReactionAdded, ReactionRemoved
 from tests.fakes.harness import Harness, text_of
 
@@ -56,7 +58,9 @@ async def test_self_bot_and_unknown_emoji_do_not_count(h: Harness) -> None:
     party = ReactionAdded(
         event_id="x", tenant=h.tenant, channel_id="c1", user=h.actor("bob"), message_id=message_id, emoji="🎉"
     )
-    assert await h.send(party) == []
+    # A reaction that is not a rating, where ratings are open: a note the first time only.
+    assert "🎉 is not a rating here" in text_of(await h.send(party))
+    assert await h.send(dataclasses.replace(party, event_id="y", emoji="👍")) == []
     assert await h.react("bob", "not-an-answer", 5) == []
     assert await score(h, round_id) == (0, 0)
 

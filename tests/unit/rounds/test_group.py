@@ -13,6 +13,7 @@ from bot.core.messages import Button, Effect, Message, Post, SetTimer
 from bot.core.ports import AnswerScore
 from bot.core.rounds import group
 from bot.core.rounds.group import RoundState
+from bot.core.scoring import shrunk_mean
 from bot.core.text import ZWSP
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -99,7 +100,7 @@ def test_open_lobby_posts_join_and_leave_and_sets_the_lobby_timer() -> None:
     assert post.message.title == "Group round: lobby open"
     assert post.message.buttons == (Button("Join", "join", "7", primary=True), Button("Leave", "leave", "7"))
     assert post.message.countdown == ends
-    assert "3 question(s), category behavioural, difficulty 2, 5 min to answer, 2 min to rate." in post.message.text
+    assert "3 questions, category behavioural, difficulty 2, 5 min to answer, 2 min to rate." in post.message.text
     assert timer == SetTimer("round:7:lobby", ends, "round", {"round": 7, "phase": "lobby", "index": -1}, "C1")
     assert state.phase == "lobby"
     assert state.phase_ends_at == iso(ends)
@@ -111,7 +112,7 @@ def test_open_lobby_blind_and_odd_durations() -> None:
     assert isinstance(post, Post)
     assert post.message.title == "Blind group round: lobby open"
     assert "answers stay private" in post.message.text
-    assert "90 s to answer" in post.message.text
+    assert "1 min 30 s to answer" in post.message.text
 
 
 @pytest.mark.parametrize(("rotate", "note"), [(False, False), (True, True)])
@@ -121,7 +122,7 @@ def test_open_lobby_for_a_panel_names_the_candidate(rotate: bool, note: bool) ->
     assert isinstance(post, Post)
     assert post.message.title == "Panel round: lobby open"
     assert post.message.text.startswith("Candidate: **Cara**")
-    assert "2 question(s) per candidate" in post.message.text
+    assert "2 questions per candidate" in post.message.text
     assert ("rotates" in post.message.text) is note
 
 
@@ -136,6 +137,10 @@ def test_join_adds_once() -> None:
     assert state.participants == ["ann", "bob"]
     assert state.name("bob") == "Bob"
     assert state.name("zed") == "zed"
+
+
+def test_the_candidate_joining_their_own_panel_is_told_they_are_the_candidate() -> None:
+    assert group.join(panel(), "cara", "Cara") == "You are the candidate in this round, so you are in it already."
 
 
 def test_group_join_is_allowed_after_the_lobby() -> None:
@@ -373,6 +378,17 @@ def test_end_answer_phase_in_a_panel_offers_rubric_feedback() -> None:
     assert rating.message.buttons == (Button("Rubric feedback", "feedback", "7"),)
 
 
+def test_rating_instructions_show_the_communitys_emoji() -> None:
+    state = make(("ann", "bob"))
+    started(state)
+    default = posts(group.end_answer_phase(state, RID, NOW, []))[0].message.text
+    assert "reacting with 1️⃣ to 5️⃣ (5 is best)" in default
+    other = make(("ann", "bob"))
+    started(other)
+    custom = posts(group.end_answer_phase(other, RID, NOW, [], ["👎", "😐", "🙂", "😀", "🤩"]))[0].message.text
+    assert "reacting with 👎 😐 🙂 😀 🤩 (worst to best)" in custom and "1️⃣" not in custom
+
+
 def test_allowed_raters() -> None:
     state = make(("ann", "bob"))
     assert state.allowed_raters() == ["ann", "bob"]
@@ -435,7 +451,10 @@ def test_end_rating_phase_moves_to_the_next_question() -> None:
     assert isinstance(summary, Post)
     assert summary.thread_ref == "r7:q0"
     assert summary.message.title == "Results for question 1"
-    assert summary.message.text == "1. **Bob**: 5.00 from 1 rating\n2. **Ann**: 3.50 from 2 ratings"
+    assert (
+        summary.message.text
+        == "1. **Bob**: 3.33 (mean 5.00 from 1 rating)\n2. **Ann**: 3.14 (mean 3.50 from 2 ratings)"
+    )
     assert state.index == 1
     assert state.phase == "answering"
     assert [p.ref for p in posts(effects)] == [None, "r7:q1"]
@@ -457,17 +476,29 @@ def test_end_rating_phase_closes_after_the_last_question(has_next: bool) -> None
 def test_results_message_ranking() -> None:
     results = [
         AnswerScore(1, "a", "Zoe", 2, 8),  # 4.00 from 2
-        AnswerScore(2, "b", "Amy", 4, 16),  # 4.00 from 4: more ratings first
+        AnswerScore(2, "b", "Amy", 4, 16),  # 4.00 from 4: more ratings, shrunk less
         AnswerScore(3, "c", "Ben", 2, 8),  # 4.00 from 2: by name
         AnswerScore(4, "d", "@everyone", 0, 0),
     ]
-    text = group.results_message("T", results).text
-    assert text.splitlines() == [
-        "1. **Amy**: 4.00 from 4 ratings",
-        "2. **Ben**: 4.00 from 2 ratings",
-        "3. **Zoe**: 4.00 from 2 ratings",
+    message = group.results_message("T", results)
+    assert message.text.splitlines() == [
+        "1. **Amy**: 3.44 (mean 4.00 from 4 ratings)",
+        "2. **Ben**: 3.29 (mean 4.00 from 2 ratings)",
+        "3. **Zoe**: 3.29 (mean 4.00 from 2 ratings)",
         f"4. **@{ZWSP}everyone**: no ratings",
     ]
+    assert message.footer == group.RANKING_NOTE
+
+
+def test_results_rank_by_the_boards_shrunk_score_not_the_raw_mean() -> None:
+    """4.00 from one rating must not beat 3.80 from five: the board shrinks toward the mean."""
+    results = [AnswerScore(1, "a", "Lucky", 1, 4), AnswerScore(2, "b", "Steady", 5, 19)]
+    lines = group.results_message("T", results, prior=3.0).text.splitlines()
+    assert lines == ["1. **Steady**: 3.40 (mean 3.80 from 5 ratings)", "2. **Lucky**: 3.17 (mean 4.00 from 1 rating)"]
+    assert shrunk_mean(19, 5, 3.0) == pytest.approx(3.40)
+    # The community's mean is the prior, as on the board: at 4.5 the single rating is pulled up more.
+    high = group.results_message("T", results, prior=4.5).text.splitlines()
+    assert high == ["1. **Lucky**: 4.42 (mean 4.00 from 1 rating)", "2. **Steady**: 4.15 (mean 3.80 from 5 ratings)"]
 
 
 def test_final_message_aggregates_by_user() -> None:
@@ -480,7 +511,7 @@ def test_final_message_aggregates_by_user() -> None:
     ]
     message = group.final_message(state, totals)
     assert message.title == "Final results"
-    assert message.text == "1. **Bob**: 4.00 from 3 ratings\n2. **Ann**: 3.33 from 3 ratings"
+    assert message.text == "1. **Bob**: 3.38 (mean 4.00 from 3 ratings)\n2. **Ann**: 3.12 (mean 3.33 from 3 ratings)"
     assert message.footer and "/mock leaderboard" in message.footer
     assert group.final_message(state, []).text == "No answers."
 
