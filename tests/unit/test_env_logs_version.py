@@ -100,3 +100,40 @@ def test_setup_installs_the_json_formatter(capsys: pytest.CaptureFixture[str]) -
         logging.basicConfig(force=True)
     entry = json.loads(err[-1])
     assert entry["message"] == "token is [redacted] at http://x/"
+
+
+async def test_a_stuck_clean_up_does_not_hold_the_exit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM: an adapter that does not finish its clean-up in time is left behind, and the
+    process still stops (the inbox and outbox keep what it had not done)."""
+    import argparse
+    import asyncio
+    import os
+    import signal
+    import types
+
+    from bot import cli
+
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def serve(*_: object) -> None:
+        started.set()  # the signal handlers are installed before any adapter runs
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await release.wait()  # stuck in its clean-up
+
+    monkeypatch.setattr(cli, "STOP_WITHIN", 0.2)
+    real = cli.importlib.import_module
+    adapter = types.SimpleNamespace(serve=serve)
+    monkeypatch.setattr(
+        cli.importlib, "import_module", lambda name: adapter if name == "bot.adapters.discord.main" else real(name)
+    )
+    settings = Settings(db=str(tmp_path / "stop.db"))
+    running = asyncio.ensure_future(cli._run(settings, argparse.Namespace(platform="discord")))
+    await asyncio.wait_for(started.wait(), 5)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(running, 5)
+    assert "stopping took over 0 s" in caplog.text
+    release.set()
