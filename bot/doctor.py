@@ -39,6 +39,13 @@ class Report:
 
 async def run_doctor(settings: Settings, args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
     report = Report(out=out)
+    try:
+        settings.check()
+        report.check(
+            True, f"settings well formed (log level {settings.log_level}, {len(settings.banks)} extra bank path(s))"
+        )
+    except MockpanelError as error:
+        report.check(False, "settings", str(error))
     check_database(report, settings.db)
     check_banks(report, settings)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
