@@ -14,20 +14,29 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot import __version__, logs
 from bot.config import Settings
 from bot.core.banks import Library
 from bot.core.errors import MockpanelError
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.runtime import Runtime
 
 DEMO_DB = "mockpanel-demo.db"
 # Written into the header of every database the demo creates, so that the demo only ever
 # deletes a database of its own ("mkdm").
 DEMO_APPLICATION_ID = 0x6D6B646D
 log = logging.getLogger(__name__)
+STOP_WITHIN = 8.0  # seconds for the adapters' clean-up after SIGTERM; the store closes after
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockpanel", description="Group mock interviews in Discord and Slack.")
+    parser.add_argument("--version", action="version", version=f"mockpanel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="play a scripted session with simulated users (no token needed)")
     demo.add_argument("--db", help=f"the demo's own SQLite file, recreated each run (default: {DEMO_DB})")
@@ -58,7 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")
     _discord_parser(sub)
+    _doctor_parser(sub)
     return parser
+
+
+def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = sub.add_parser("doctor", help="check the settings, database, banks and platform access before a run")
+    doctor.add_argument("platform", nargs="?", choices=["discord", "slack", "all"], default="all")
+    doctor.add_argument("--http", action="store_true", help="Slack: check for HTTP mode instead of Socket Mode")
 
 
 def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,9 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.load()
         settings.check()
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-        # mockpanel never joins voice: discord.py's warnings about voice libraries are noise.
-        logging.getLogger("discord.client").addFilter(lambda r: "voice will NOT be supported" not in r.getMessage())
+        logs.setup(settings)  # text or JSON lines, secrets masked (bot/logs.py)
         db = getattr(args, "db", None) or settings.db
         if args.command == "demo":
             return _demo(args.db or DEMO_DB)
@@ -94,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"database at schema version {asyncio.run(_migrate(db))}")
         elif args.command == "bank":
             return _bank(args, settings)
+        elif args.command == "doctor":
+            from bot.doctor import run_doctor
+
+            return asyncio.run(run_doctor(settings, args))
         elif args.command == "discord":
             from bot.adapters.discord.main import run_cli
 
@@ -226,6 +244,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
     runtime = await build(settings, routing, SystemClock())
     if "slack" in platforms:
         runtime.expect_replay("slack")  # its inbox first, then the timers
+    ops_runner = await _start_ops(runtime, settings, args)
     tasks = [asyncio.create_task(runtime.background())]
     tasks += [asyncio.create_task(serve(runtime, routing, settings, args)) for serve in servers]
     stopped = asyncio.Event()
@@ -234,25 +253,58 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         # Stop taking events; each adapter's own clean-up lets in-flight work finish (what
         # Slack was told it received is in the inbox either way), then the store closes.
         stopped.set()
+        runtime.health.stopping = True  # Slack HTTP answers 503 from now on; /readyz too
         for task in tasks:
             task.cancel()
 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop)
+
+    async def until_stopped() -> None:  # ends the first wait even if a clean-up hangs
+        await stopped.wait()
+        raise _Stopping
+
+    watcher = asyncio.create_task(until_stopped())
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        failed = [t for t in done if not t.cancelled() and t.exception() is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.wait(tasks)  # every clean-up runs to its end, not just the first
+        done, _ = await asyncio.wait([*tasks, watcher], return_when=asyncio.FIRST_EXCEPTION)
+        if watcher.done():
+            watcher.exception()  # _Stopping: retrieved, so asyncio does not report it
+        watcher.cancel()
+        failed = [t for t in done if t is not watcher and not t.cancelled() and t.exception() is not None]
+        if not stopped.is_set():  # one task failed: stop the others (stop() has cancelled them already)
+            for task in tasks:
+                task.cancel()
+        # Every clean-up runs to its end, not just the first, within the time a supervisor
+        # waits (systemd and compose allow 15 s): what is left stays in the inbox and outbox.
+        _, late = await asyncio.wait(tasks, timeout=STOP_WITHIN)
         if failed and not stopped.is_set():
             raise failed[0].exception()  # type: ignore[misc]
-        logging.getLogger("mockpanel").info("stopped; work in flight was finished")
+        if late:
+            log.warning("stopping took over %.0f s; what was not finished is done after the next start", STOP_WITHIN)
+        else:
+            logging.getLogger("mockpanel").info("stopped; work in flight was finished")
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        if ops_runner is not None:
+            await ops_runner.cleanup()
         await runtime.close()
+
+
+class _Stopping(Exception):
+    """SIGTERM or SIGINT arrived (raised only inside `_run`)."""
+
+
+async def _start_ops(runtime: Runtime, settings: Settings, args: argparse.Namespace) -> web.AppRunner | None:
+    """/healthz, /readyz and /metrics on MOCKPANEL_HTTP_PORT; in Slack HTTP mode they are on
+    Slack's port already (bot/adapters/slack/main.py), unless another port is asked for."""
+    from bot import ops
+
+    shared = args.platform == "slack" and getattr(args, "http", False)
+    if settings.http_port is None or (shared and settings.http_port == args.port):
+        return None
+    return await ops.start(runtime.health, settings.http_host, settings.http_port)
 
 
 async def _bank_import(db: str, library: Library, args: argparse.Namespace) -> int:

@@ -1,11 +1,14 @@
 """Settings from environment variables, also read from a `.env` file in the working folder.
-Values already in the environment win over the file."""
+Values already in the environment win over the file. `deploy/env.example` lists every setting."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
 
 from bot.core.errors import MockpanelError
 
@@ -13,20 +16,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
+    """The file as python-dotenv reads it, as users expect from other tools: `# comments`
+    (also after a value), single and double quotes, `export NAME=value`."""
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
+        return {}
+    return {k: v for k, v in dotenv_values(path, encoding="utf-8").items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -34,6 +28,9 @@ class Settings:
     db: str = "./mockpanel.db"
     banks: tuple[str, ...] = ()
     log_level: str = "INFO"
+    log_format: str = "text"  # MOCKPANEL_LOG_FORMAT: text, or json (one object per line)
+    http_host: str = "127.0.0.1"  # MOCKPANEL_HTTP_HOST: where /healthz, /readyz and /metrics listen
+    http_port: int | None = None  # MOCKPANEL_HTTP_PORT: unset = no health/metrics server
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # tokens: never printed
 
     @classmethod
@@ -46,6 +43,7 @@ class Settings:
             banks=banks,
             log_level=merged.get("MOCKPANEL_LOG_LEVEL", cls.log_level).upper(),
             secrets=secrets,
+            **_ops_settings(merged),
         )
 
     def check(self) -> None:
@@ -60,3 +58,18 @@ class Settings:
                     f"MOCKPANEL_BANKS names {path!r}, which does not exist; fix the path or remove it "
                     f"(folders or .yaml files, separated by {os.pathsep!r})."
                 )
+
+
+def _ops_settings(merged: dict[str, str]) -> dict[str, Any]:
+    """The operator's settings: log format and the health/metrics server."""
+    log_format = merged.get("MOCKPANEL_LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        raise MockpanelError("MOCKPANEL_LOG_FORMAT is text or json.")
+    port_text = merged.get("MOCKPANEL_HTTP_PORT", "").strip()
+    if port_text and not (port_text.isdigit() and 0 <= int(port_text) < 65536):
+        raise MockpanelError(f"MOCKPANEL_HTTP_PORT is a port number (0-65535), not {port_text!r}.")
+    return {
+        "log_format": log_format,
+        "http_host": merged.get("MOCKPANEL_HTTP_HOST", "").strip() or "127.0.0.1",
+        "http_port": int(port_text) if port_text else None,
+    }

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import metrics
 from bot.config import Settings
 from bot.core.banks import Library, load_paths, shipped_bank_dir
 from bot.core.clock import Clock
+from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
 from bot.core.errors import MockpanelError
-from bot.core.flows.context import Libraries
-from bot.core.ports import Outbox, Store
+from bot.core.events import Event, TimerFired
+from bot.core.flows.context import Libraries, Reply
+from bot.core.messages import Notify
+from bot.core.ports import Outbox, OutboxItem, Store
 from bot.core.scheduler import Scheduler
 from bot.core.weak_chart import WeakAreaChart
+from bot.ops import Health
 from bot.storage.sqlite import SqliteStore
 
 REPLAY_WAIT = 30.0  # seconds timers wait at most for what the last process acknowledged
@@ -28,6 +34,7 @@ class Runtime:
     dispatcher: Dispatcher
     scheduler: Scheduler
     library: Library
+    health: Health = field(init=False)
     replays: set[str] = field(default_factory=set)  # adapters still working off their inbox
     _replayed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -41,6 +48,9 @@ class Runtime:
         self.replays.discard(adapter)
         if not self.replays:
             self._replayed.set()
+
+    def __post_init__(self) -> None:
+        self.health = Health(self.store, self.dispatcher.clock)
 
     async def background(self) -> None:
         """The loops every running bot needs: timers, and delivery of what is left in the
@@ -108,6 +118,47 @@ async def open_store(db: str) -> Store:
 async def build(settings: Settings, outbox: Outbox, clock: Clock, library: Library | None = None) -> Runtime:
     library = library or load_banks(settings)
     store = await open_store(settings.db)
-    dispatcher = Dispatcher(store, outbox, Libraries(library, store), clock)
+    if isinstance(store, SqliteStore):
+        store.on_transaction = metrics.TRANSACTION.observe
+    dispatcher = MeteredDispatcher(store, outbox, Libraries(library, store), clock)
     dispatcher.renderer = render_chart
     return Runtime(store, dispatcher, Scheduler(store, dispatcher, clock), library)
+
+
+class MeteredDelivery(Delivery):
+    """The core's delivery loop, with each row's outcome (read from its own counters) and
+    send time in bot/metrics.py."""
+
+    async def _send(self, item: OutboxItem) -> bool:
+        before = (self.delivered, self.retried, self.refused)
+        try:
+            return await super()._send(item)
+        finally:
+            kind = "notify" if isinstance(item.effect, Notify) else "post"
+            for outcome, was, now in zip(
+                ("delivered", "retried", "refused"), before, (self.delivered, self.retried, self.refused), strict=True
+            ):
+                if now > was:
+                    metrics.DELIVERIES.labels(kind, outcome).inc(now - was)
+
+    async def _deliver(self, item: OutboxItem) -> str:
+        started = time.perf_counter()
+        try:
+            return await super()._deliver(item)
+        finally:
+            kind = "notify" if isinstance(item.effect, Notify) else "post"
+            metrics.DELIVERY_LATENCY.labels(kind).observe(time.perf_counter() - started)
+
+
+class MeteredDispatcher(Dispatcher):
+    """Every event (people's and timers') counted by type and outcome, and timed."""
+
+    def __init__(self, store: Store, outbox: Outbox, libraries: Libraries, clock: Clock) -> None:
+        super().__init__(store, outbox, libraries, clock)
+        self.delivery = MeteredDelivery(store, outbox, clock)
+
+    async def handle(self, event: Event) -> list[Reply]:
+        if isinstance(event, TimerFired) and event.due is not None:
+            metrics.TIMER_FIRED_LAG.observe(max((self.clock.now() - event.due).total_seconds(), 0.0))
+        with metrics.timed_event(type(event).__name__):
+            return await super().handle(event)

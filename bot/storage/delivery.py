@@ -127,3 +127,17 @@ def kv_scan(db: sqlite3.Connection, namespace: str, prefix: str) -> list[tuple[s
         (namespace, len(prefix), prefix),
     ).fetchall()
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def ops_stats(db: sqlite3.Connection, now: datetime) -> dict[str, float]:
+    """What /metrics and /readyz report: the outbox backlog and its oldest row's age, how late
+    the most overdue timer is, and how many rounds are open."""
+    backlog, oldest = db.execute("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'").fetchone()
+    (overdue,) = db.execute("SELECT MIN(due) FROM timers WHERE due <= ?", (iso(now),)).fetchone()
+    (rounds,) = db.execute("SELECT COUNT(*) FROM rounds WHERE status = 'open'").fetchone()
+    return {
+        "outbox_backlog": float(backlog),
+        "outbox_oldest_seconds": max((now - parse_iso(oldest)).total_seconds(), 0.0) if oldest else 0.0,
+        "timer_lag_seconds": max((now - parse_iso(overdue)).total_seconds(), 0.0) if overdue else 0.0,
+        "rounds_running": float(rounds),
+    }

@@ -28,6 +28,10 @@ class DeliveryMethods:
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         return await self._read(lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()])
 
+    async def ops_stats(self, now: datetime) -> dict[str, float]:
+        """For /metrics and /readyz (bot/ops.py); also proves the database answers."""
+        return await self._read(lambda db: delivery.ops_stats(db, now))
+
     # --- timers ------------------------------------------------------------------------------
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[Timer]:

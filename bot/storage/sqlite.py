@@ -31,6 +31,7 @@ import aiosqlite
 
 from bot.core import scoring
 from bot.core.analytics import DailySkill
+from bot.core.errors import MockpanelError
 from bot.core.ports import (
     AnswerRecord,
     AnswerScore,
@@ -73,6 +74,7 @@ def migrations() -> list[tuple[int, str]]:
 class SqliteStore(DeliveryMethods, CoachingMethods):
     def __init__(self, path: str) -> None:
         self.path = path
+        self.on_transaction: Callable[[float], None] | None = None  # seconds; bot/runtime.py meters it
         self._db: aiosqlite.Connection | None = None
         self._reads: list[_Call] = []
         self._writes: list[_Call] = []
@@ -99,7 +101,11 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
             await store._db.execute(pragma)
         await store._in_thread(batch.register_functions)
         if migrate:
-            await store.migrate()
+            try:
+                await store.migrate()
+            except BaseException:
+                await store._db.close()  # refused (a newer schema) or broken: nothing left open
+                raise
         store._writer = asyncio.create_task(store._run_loop())
         if checkpoint and path != ":memory:":
             store._checkpointer = asyncio.create_task(store._checkpoint_loop())
@@ -185,6 +191,7 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
         async with self._exclusive:
             view = _Transaction(self)
             token = _INSIDE.set(self)
+            started = time.perf_counter()
             try:
                 # Inside the try: cancelled while BEGIN runs in the thread, it is still undone.
                 await self._in_thread(lambda db: db.execute("BEGIN IMMEDIATE"))
@@ -197,6 +204,8 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
             finally:
                 _INSIDE.reset(token)
                 view.closed = True
+                if self.on_transaction is not None:
+                    self.on_transaction(time.perf_counter() - started)
 
     async def checkpoint(self) -> None:
         await self._in_thread(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
@@ -204,6 +213,14 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
     async def migrate(self) -> int:
         def run(db: sqlite3.Connection) -> int:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            known = max((number for number, _ in migrations()), default=0)
+            if version > known:
+                # A newer mockpanel wrote this file: older code would misread or damage it.
+                raise MockpanelError(
+                    f"the database {self.path} is at schema version {version}, but this mockpanel knows only "
+                    f"up to {known}: it was upgraded by a newer mockpanel. Install that version (or newer), "
+                    "or restore the backup taken before the upgrade (docs/deploy.md)."
+                )
             for number, script in migrations():
                 if number > version:
                     db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")

@@ -29,7 +29,11 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def mockpanel_process(fake: FakeSlack, tmp_path: Path, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+async def mockpanel_process(
+    fake: FakeSlack, tmp_path: Path, port: int, mode: tuple[str, ...] = ("--http",), **extra: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`mode`: the arguments after `run slack` besides the port (Socket Mode: ()); `extra`:
+    more environment variables."""
     env = {
         k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES and not k.startswith(("SLACK_", "MOCKPANEL_"))
     }
@@ -42,9 +46,10 @@ async def mockpanel_process(fake: FakeSlack, tmp_path: Path, port: int) -> Async
         SLACK_API_URL=fake.api_url,
         SLACK_FILES_URL=fake.files_url,
         SLACK_HTTP_HOST="127.0.0.1",
+        **extra,
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "slack", "--http", "--port", str(port),
+        sys.executable, "-m", "bot", "run", "slack", *mode, "--port", str(port),
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -53,7 +58,7 @@ async def mockpanel_process(fake: FakeSlack, tmp_path: Path, port: int) -> Async
         await interrupt(process)
 
 
-async def wait_until_listening(process: asyncio.subprocess.Process) -> list[str]:
+async def wait_until_listening(process: asyncio.subprocess.Process, until: str = "listening on") -> list[str]:
     assert process.stderr is not None
     seen: list[str] = []
 
@@ -63,7 +68,7 @@ async def wait_until_listening(process: asyncio.subprocess.Process) -> list[str]
             if not line:
                 raise AssertionError("mockpanel exited:\n" + "".join(seen))
             seen.append(line)
-            if "listening on" in line:
+            if until in line:
                 return
 
     await asyncio.wait_for(read(), 30)

@@ -232,6 +232,23 @@ async def get_channel(fake: FakeDiscord, request: web.Request, body: Any, files:
     return json_response(found) if found else error(404, 10003, "Unknown Channel")
 
 
+@route("GET", r"/guilds/(?P<guild>\d+)")
+async def get_guild(fake: FakeDiscord, request: web.Request, body: Any, files: Files, guild: str) -> web.Response:
+    found = fake.guilds.get(guild)
+    if found is None:
+        return error(404, 10004, "Unknown Guild")
+    return json_response({"id": found.id, "name": found.name, "owner_id": found.owner_id, "roles": found.roles})
+
+
+@route("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)")
+async def get_member(fake: FakeDiscord, request: web.Request, body: Any, files: Files,
+                     guild: str, user: str) -> web.Response:  # fmt: skip
+    found = fake.guilds.get(guild)
+    if found is None or user not in found.members:
+        return error(404, 10007, "Unknown Member")
+    return json_response(found.members[user])
+
+
 @route("POST", r"/users/@me/channels")
 async def open_dm(fake: FakeDiscord, request: web.Request, body: dict[str, Any], files: Files) -> web.Response:
     user_id = str(body.get("recipient_id"))

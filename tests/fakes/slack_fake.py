@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
+from bot.adapters.slack.config import BOT_SCOPES
+
 T = TypeVar("T")
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -108,6 +110,8 @@ class FakeSlack:
         self._url_owner: dict[str, str] = {}
         self._hosted: dict[str, bytes] = {}
         self.gates: dict[str, asyncio.Event] = {}  # method -> calls wait until it is set
+        # What the bot token was granted: Slack sends it as X-OAuth-Scopes on every answer.
+        self.scopes: list[str] = list(BOT_SCOPES)
         self._private: list[tuple[str, str]] = []  # (user, what they were shown), in order
 
     # --- lifecycle and waiting -------------------------------------------------------------------
@@ -280,7 +284,8 @@ class FakeSlack:
         body = handler(params, token) if handler else {"ok": False, "error": "unknown_method"}
         body = self._answers.get(method, body)
         await self._notify()
-        return web.json_response(body)
+        headers = {"X-OAuth-Scopes": ",".join(self.scopes)} if (token or "") in self.tokens else {}
+        return web.json_response(body, headers=headers)
 
     def _m_auth_test(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         team = self.tokens.get(token or "")
@@ -339,6 +344,10 @@ class FakeSlack:
     def _m_files_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         file = self.files.get(str(params.get("file")))
         return {"ok": True, "file": file} if file else {"ok": False, "error": "file_not_found"}
+
+    def _m_conversations_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        return {"ok": True, "channel": {"id": channel, "is_member": channel not in self.not_in_channel}}
 
     def _m_conversations_open(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": f"D{params['users']}"}}

@@ -9,7 +9,7 @@ import pytest
 
 import bot.core
 
-FORBIDDEN = {"discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncpg", "sqlite3", "aiohttp"}
+FORBIDDEN = {"discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncpg", "sqlite3", "aiohttp", "prometheus_client"}
 CORE = Path(bot.core.__file__).parent
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import discord
 
+from bot import metrics
 from bot.adapters.discord import translate, tree
 from bot.adapters.discord.catchup import ThreadCatchup
 from bot.adapters.discord.config import DiscordSettings
@@ -75,6 +76,7 @@ class MockpanelClient(discord.Client):
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
             guild_ready_timeout=settings.guild_ready_timeout,
+            http_trace=metrics.discord_trace(),  # REST calls, errors and 429s in /metrics
         )
         self.dispatcher = dispatcher
         self.settings = settings

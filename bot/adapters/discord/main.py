@@ -19,6 +19,10 @@ from bot.core.errors import MockpanelError
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+# mockpanel never joins voice, so discord.py's "PyNaCl / davey is not installed, voice will NOT
+# be supported" warnings are noise (discord.py checks these two flags once, when a client is made).
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 
 def use_endpoints(config: DiscordSettings) -> None:
@@ -34,6 +38,11 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     use_endpoints(config)
     client = MockpanelClient(runtime.dispatcher, config)
     routing.register("discord", client.outbox)
+
+    async def connected() -> bool:  # the gateway's socket is open (None before the first connect)
+        return client.ws is not None and client.ws.open and not client.is_closed()
+
+    runtime.health.connections["discord"] = connected
     try:
         async with client:
             await client.start(config.token)

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackClientError
@@ -43,6 +44,17 @@ from bot.core.messages import Message
 from bot.core.ports import Store
 
 log = logging.getLogger(__name__)
+
+
+class _NotThatWarning(logging.Filter):
+    """Bolt warns "token will be unused" when SLACK_BOT_TOKEN is in the environment and a client
+    is given too; the client carries that same token, so there is nothing for anyone to fix."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+log.addFilter(_NotThatWarning())  # Bolt logs through this logger (logger=log below)
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
 SEEN_EVENTS = 10_000

@@ -5,22 +5,47 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.core.errors import MockpanelError
 
 log = logging.getLogger(__name__)
 TokenLookup = Callable[[str], Awaitable[str | None]]
 
 
+class MeteredWebClient(AsyncWebClient):
+    """Counts each Web API call, and its failures, in bot/metrics.py."""
+
+    async def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            response = await super().api_call(api_method, *args, **kwargs)
+        except Exception as error:
+            status = getattr(getattr(error, "response", None), "status_code", None)
+            metrics.api_call("slack", api_method, failed=True, status=status)
+            raise
+        metrics.api_call("slack", api_method)
+        return response
+
+
+class MeteredRateLimitHandler(AsyncRateLimitErrorRetryHandler):
+    """Slack's 429s, counted before the retry handler waits and tries again."""
+
+    async def prepare_for_next_attempt_async(self, *, request: HttpRequest, **kwargs: Any) -> None:
+        metrics.API_RATE_LIMITED.labels("slack", request.url.rstrip("/").rsplit("/", 1)[-1]).inc()
+        await super().prepare_for_next_attempt_async(request=request, **kwargs)
+
+
 def make_client(base_url: str, token: str | None = None) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=base_url, logger=log)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    client = MeteredWebClient(token=token, base_url=base_url, logger=log)
+    client.retry_handlers.append(MeteredRateLimitHandler(max_retry_count=3))
     client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))
     return client
 

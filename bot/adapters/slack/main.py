@@ -9,16 +9,19 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 
+from bot import ops
 from bot.adapters.routing import RoutingOutbox
 from bot.adapters.slack import requests
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.config import EVENTS_PATH, SlackConfig
 from bot.config import Settings
+from bot.ops import Health
 from bot.runtime import REPLAY_WAIT, Runtime
 
 log = logging.getLogger(__name__)
@@ -38,13 +41,15 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
         runtime.replay_finished("slack")
     try:
         if http:
-            runner = await start_http(bot, config.http_host, int(getattr(args, "port", 3000)))
+            runtime.health.connections["slack"] = _always_up  # no connection to lose: Slack calls us
+            runner = await start_http(bot, config.http_host, int(getattr(args, "port", 3000)), runtime.health)
             try:
                 await asyncio.Event().wait()
             finally:
                 await runner.cleanup()
         else:
             handler = await start_socket_mode(bot)
+            runtime.health.connections["slack"] = handler.client.is_connected
             try:
                 await asyncio.Event().wait()
             finally:
@@ -55,22 +60,44 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
         await bot.close()
 
 
-def web_app(bot: SlackBot) -> web.Application:
+async def _always_up() -> bool:
+    return True
+
+
+def web_app(bot: SlackBot, health: Health | None = None) -> web.Application:
     """Bolt's own aiohttp app (events, commands and interactivity at /slack/events; with OAuth,
-    /slack/install and /slack/oauth_redirect) plus a health check for load balancers."""
+    /slack/install and /slack/oauth_redirect) plus /healthz, /readyz and /metrics."""
     server = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=bot.app)
 
-    async def health(_: web.Request) -> web.Response:
-        return web.Response(text="ok")
+    if health is not None:
+        ops.add_routes(server.web_app, health)
+        server.web_app.middlewares.append(_refuse_while_stopping(health))
+    else:
 
-    server.web_app.router.add_get("/healthz", health)
+        async def healthz(_: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        server.web_app.router.add_get("/healthz", healthz)
     server.web_app.middlewares.append(requests.guard(bot.config.signing_secret, EVENTS_PATH))
     return server.web_app
 
 
-async def start_http(bot: SlackBot, host: str, port: int) -> web.AppRunner:
+def _refuse_while_stopping(health: Health) -> Any:
+    """Once SIGTERM has come, Slack's requests get a 503: Slack retries them, to this process
+    after a restart or to another one, instead of handing them to a process on its way out."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        if health.stopping and request.path == EVENTS_PATH:
+            return web.Response(status=503, text="stopping", headers={"Retry-After": "1"})
+        return await handler(request)  # type: ignore[no-any-return]
+
+    return middleware
+
+
+async def start_http(bot: SlackBot, host: str, port: int, health: Health | None = None) -> web.AppRunner:
     # Requests in flight get a moment to finish; open keep-alive connections do not hold up a stop.
-    runner = web.AppRunner(web_app(bot), access_log=None, shutdown_timeout=2.0)
+    runner = web.AppRunner(web_app(bot, health), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
