@@ -5,6 +5,7 @@ a big bank is read to the end; a pathological one is refused without stalling an
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot.core import bank_limits
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
 from tests.fakes.banks import CLUB_BANK
@@ -115,15 +117,31 @@ async def test_deep_nesting_is_refused_at_once(slack: SlackWorld) -> None:
     assert "nested too deeply" in slack.fake.private_to("UCOACH")[-1]
 
 
-async def test_others_are_answered_while_a_big_bank_is_parsed(slack: SlackWorld) -> None:
+async def test_others_are_answered_while_a_big_bank_is_parsed(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     d, fake = slack.driver, slack.fake
+    # The parse (in its worker thread) is held until Bob has his answer: if help waited for the
+    # parse, it would never come. No race with the machine's speed.
+    release, parsing = threading.Event(), threading.Event()
+    real_load = bank_limits.load_text
+
+    def held_load(*args: Any) -> Library:
+        parsing.set()
+        if not release.wait(30):
+            raise AssertionError("help was never answered while the bank was being parsed")
+        return real_load(*args)
+
+    monkeypatch.setattr(bank_limits, "load_text", held_load)
     view = await import_form(slack)
     hosted = fake.host_file("big.yaml", big_bank(800))
     d.settle = None  # send both without waiting for the work to finish
     await d.submit_files("UCOACH", view, "bank", [hosted])
     await fake.wait_for(lambda: fake.downloads)
+    assert await asyncio.to_thread(parsing.wait, 10), "the parse started"
     await d.command("UBOB", "help", channel="C2")  # another channel: its own queue of work
     await fake.wait_for(lambda: fake.private_to("UBOB"), timeout=10)
     assert not any("Imported bank" in t for t in fake.private_to("UCOACH")), "help did not wait for the parse"
+    release.set()
     await fake.wait_for(lambda: any("Imported bank `big`" in t for t in fake.private_to("UCOACH")), timeout=30)
     await asyncio.wait_for(slack.bot.work.settled(), 10)
