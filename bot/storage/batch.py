@@ -16,7 +16,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from bot.core import scoring, tallies
@@ -115,29 +114,54 @@ class Pending:
 _ACTIVE: dict[int, Pending] = {}  # id(connection) -> the deltas being gathered on it
 
 
-@contextmanager
-def staged(db: sqlite3.Connection) -> Iterator[Pending]:
-    active = _ACTIVE.get(id(db))
-    if active is not None:
-        yield active
-        return
-    own = _ACTIVE[id(db)] = Pending()
-    try:
-        yield own
-        flush(db, own)
-    finally:
-        del _ACTIVE[id(db)]
+class staged:  # lower case: used as `with staged(db) as pending`, as the function it was
+    """The deltas in progress on this connection: the batch's layer if there is one, else
+    its own, written out when the block ends without an error. A class, not a generator:
+    it runs once or twice per rating."""
+
+    __slots__ = ("db", "own")
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.own: Pending | None = None
+
+    def __enter__(self) -> Pending:
+        active = _ACTIVE.get(id(self.db))
+        if active is not None:
+            return active
+        own = self.own = _ACTIVE[id(self.db)] = Pending()
+        return own
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self.own is None:
+            return
+        try:
+            if kind is None:
+                flush(self.db, self.own)
+        finally:
+            del _ACTIVE[id(self.db)]
 
 
-@contextmanager
-def layer(db: sqlite3.Connection, batch: Pending) -> Iterator[Pending]:
+class layer:
     """One write's deltas on top of the batch's: merged if the write succeeds."""
-    own = _ACTIVE[id(db)] = Pending(batch)
-    try:
-        yield own
-        own.merge_into(batch)
-    finally:
-        del _ACTIVE[id(db)]
+
+    __slots__ = ("batch", "db", "own")
+
+    def __init__(self, db: sqlite3.Connection, batch: Pending) -> None:
+        self.db = db
+        self.batch = batch
+        self.own = Pending(batch)
+
+    def __enter__(self) -> Pending:
+        _ACTIVE[id(self.db)] = self.own
+        return self.own
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.own.merge_into(self.batch)
+        finally:
+            del _ACTIVE[id(self.db)]
 
 
 def defers(fn: F) -> F:
