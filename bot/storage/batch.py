@@ -14,8 +14,8 @@ community's rating sums (the prior mean), are read once and then kept here as th
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from bot.core import scoring, tallies
@@ -25,13 +25,34 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # The score of a board row from its tallies, as the core computes it (registered per connection).
 POINTS_FN = "mockpanel_points"
+# The batch writer's: the same score, and it notes the row's stored score and hidden flag as the
+# UPDATE rewrites the row (for the rank counts), so one statement finds, reads and writes a row.
+MOVED_FN = "mockpanel_board_moved"
+# What it noted, per thread (a connection's statements run in its own thread): row -> (old, hidden, new).
+_SEEN = threading.local()
+
+
+def _moved() -> dict[int, tuple[float, int, float]]:
+    seen: dict[int, tuple[float, int, float]] | None = getattr(_SEEN, "rows", None)
+    if seen is None:
+        seen = _SEEN.rows = {}
+    return seen
 
 
 def register_functions(db: sqlite3.Connection) -> None:
     def points(answers: int, received_sum: int, received_n: int, given: int, streak: int, prior: float) -> float:
         return tallies.row_score((answers, received_sum, received_n, given, streak), prior)
 
+    def board_moved(
+        row: int, old: float, hidden: int, answers: int, received_sum: int, received_n: int, given: int, streak: int,
+        prior: float,
+    ) -> float:  # fmt: skip
+        score = tallies.row_score((answers, received_sum, received_n, given, streak), prior)
+        _moved()[row] = (old, hidden, score)
+        return score
+
     db.create_function(POINTS_FN, 6, points, deterministic=True)
+    db.create_function(MOVED_FN, 9, board_moved)  # not deterministic: it notes what it saw
 
 
 def score_sql(prior: str = "?") -> str:
@@ -93,29 +114,54 @@ class Pending:
 _ACTIVE: dict[int, Pending] = {}  # id(connection) -> the deltas being gathered on it
 
 
-@contextmanager
-def staged(db: sqlite3.Connection) -> Iterator[Pending]:
-    active = _ACTIVE.get(id(db))
-    if active is not None:
-        yield active
-        return
-    own = _ACTIVE[id(db)] = Pending()
-    try:
-        yield own
-        flush(db, own)
-    finally:
-        del _ACTIVE[id(db)]
+class staged:  # lower case: used as `with staged(db) as pending`, as the function it was
+    """The deltas in progress on this connection: the batch's layer if there is one, else
+    its own, written out when the block ends without an error. A class, not a generator:
+    it runs once or twice per rating."""
+
+    __slots__ = ("db", "own")
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.own: Pending | None = None
+
+    def __enter__(self) -> Pending:
+        active = _ACTIVE.get(id(self.db))
+        if active is not None:
+            return active
+        own = self.own = _ACTIVE[id(self.db)] = Pending()
+        return own
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self.own is None:
+            return
+        try:
+            if kind is None:
+                flush(self.db, self.own)
+        finally:
+            del _ACTIVE[id(self.db)]
 
 
-@contextmanager
-def layer(db: sqlite3.Connection, batch: Pending) -> Iterator[Pending]:
+class layer:
     """One write's deltas on top of the batch's: merged if the write succeeds."""
-    own = _ACTIVE[id(db)] = Pending(batch)
-    try:
-        yield own
-        own.merge_into(batch)
-    finally:
-        del _ACTIVE[id(db)]
+
+    __slots__ = ("batch", "db", "own")
+
+    def __init__(self, db: sqlite3.Connection, batch: Pending) -> None:
+        self.db = db
+        self.batch = batch
+        self.own = Pending(batch)
+
+    def __enter__(self) -> Pending:
+        _ACTIVE[id(self.db)] = self.own
+        return self.own
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.own.merge_into(self.batch)
+        finally:
+            del _ACTIVE[id(self.db)]
 
 
 def defers(fn: F) -> F:
@@ -135,17 +181,16 @@ _COMMUNITY_UPSERT = (
     "INSERT INTO communities (tenant, rating_sum, rating_n, prior_mean) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (tenant) DO UPDATE SET rating_sum = ?2, rating_n = ?3, prior_mean = ?4"
 )
-_BOARD_READ = (
-    "SELECT answers, received_sum, received_n, given, streak_points, hidden, score FROM board"
-    " WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
-)
 _BOARD_INSERT = (
     "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,"
     " hidden, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_BOARD_UPDATE = (
-    "UPDATE board SET answers = ?, received_sum = ?, received_n = ?, given = ?, streak_points = ?, score = ?"
-    " WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+_BOARD_ADD = (  # SET expressions see the row as it was before this UPDATE
+    "UPDATE board SET answers = answers + ?2, received_sum = received_sum + ?3, received_n = received_n + ?4,"
+    " given = given + ?5, streak_points = streak_points + ?6,"
+    f" score = {MOVED_FN}(?1, score, hidden, answers + ?2, received_sum + ?3, received_n + ?4, given + ?5,"
+    " streak_points + ?6, ?7)"
+    " WHERE tenant = ?8 AND scope = ?9 AND period = ?10 AND user_id = ?11"
 )
 _BUCKET_ADD = (
     "INSERT INTO board_buckets (tenant, scope, period, bucket, n) VALUES (?, ?, ?, ?, ?)"
@@ -185,39 +230,38 @@ def flush(db: sqlite3.Connection, pending: Pending) -> None:
 
 
 def _write_board(db: sqlite3.Connection, pending: Pending) -> None:
-    """Each touched row read once, added to, scored by the core's formula and written once."""
+    """Each touched row added to, scored by the core's formula and written by one UPDATE that
+    also reports the row's stored score (the rank counts move once per bucket); the rows it
+    did not find are inserted. The connection needs `register_functions`."""
     priors = {t: pending.mean(db, t).prior for t in {key[0] for key in pending.deltas.board}}
-    inserts: list[tuple[Any, ...]] = []
-    updates: list[tuple[Any, ...]] = []
+    rows = list(pending.deltas.board.items())
+    moved = _moved()
+    moved.clear()
     buckets: dict[tuple[str, str, str, int], int] = {}
-    hidden_of: dict[tuple[str, str], int] = {}
-    for key, add in pending.deltas.board.items():
-        row = db.execute(_BOARD_READ, key).fetchone()
-        if row is None:
-            tallied = add
-            user = (key[0], key[3])
-            if user not in hidden_of:
-                found = db.execute("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", user).fetchone()
-                hidden_of[user] = int(found[0]) if found else 0
-            hidden = hidden_of[user]
-        else:
-            tallied = [row[i] + add[i] for i in range(5)]
-            hidden = int(row[5])
-        score = tallies.row_score(tallied, priors[key[0]])
-        if row is None:
-            inserts.append((*key, *tallied, hidden, score))
-        else:
-            updates.append((*tallied, score, *key))
-        if not hidden:
-            if row is not None:
-                old = (key[0], key[1], key[2], int(row[6]))
-                buckets[old] = buckets.get(old, 0) - 1
-            new = (key[0], key[1], key[2], int(score))
-            buckets[new] = buckets.get(new, 0) + 1
     db.execute("INSERT INTO board_buckets_paused (writer) VALUES ('batch')")
     try:
+        db.executemany(_BOARD_ADD, [(i, *add, priors[key[0]], *key) for i, (key, add) in enumerate(rows)])
+        inserts: list[tuple[Any, ...]] = []
+        hidden_of: dict[tuple[str, str], int] = {}
+        for i, (key, add) in enumerate(rows):
+            found = moved.get(i)
+            if found is None:  # a new row
+                user = (key[0], key[3])
+                if user not in hidden_of:
+                    got = db.execute("SELECT opted_out FROM users WHERE tenant = ? AND user_id = ?", user).fetchone()
+                    hidden_of[user] = int(got[0]) if got else 0
+                hidden, score = hidden_of[user], tallies.row_score(add, priors[key[0]])
+                inserts.append((*key, *add, hidden, score))
+            else:
+                old, hidden, score = found
+                if not hidden:
+                    was = (key[0], key[1], key[2], int(old))
+                    buckets[was] = buckets.get(was, 0) - 1
+            if not hidden:
+                now = (key[0], key[1], key[2], int(score))
+                buckets[now] = buckets.get(now, 0) + 1
         db.executemany(_BOARD_INSERT, inserts)
-        db.executemany(_BOARD_UPDATE, updates)
     finally:
+        moved.clear()
         db.execute("DELETE FROM board_buckets_paused")
     db.executemany(_BUCKET_ADD, [(*bucket, n) for bucket, n in buckets.items() if n])

@@ -57,6 +57,12 @@ WAL_LIMIT = 64 * 2**20  # bytes: a WAL that starts over is cut back to this
 
 _Call = tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]  # a function and its caller's future
 _Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
+# Rounds and settings read at most once per trip of the loop (id(connection) -> what was read).
+# The reads of one trip run one after another with no write between them, and a rating write
+# never changes a round, so there a round or a community's settings read twice is the same
+# row; any other write starts the memo over. Outside a trip (inside `transaction()`, say)
+# there is no memo and every read goes to the database.
+_MEMO: dict[int, dict[tuple[str, Any], Any]] = {}
 # The store whose transaction the running task is inside: a call to that store's queue from
 # there would wait for the transaction that waits for it.
 _INSIDE: contextvars.ContextVar[SqliteStore | None] = contextvars.ContextVar("inside_transaction", default=None)
@@ -336,10 +342,11 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
             # Claiming the event in the rating's own transaction saves a trip on the hot path.
             if event_id is not None and not records.claim_event(db, change.answer.tenant, event_id, change.at):
                 return False
-            if change.still_open is not None and not change.still_open(records.get_round(db, change.answer.round_id)):
+            if change.still_open is not None and not change.still_open(_memo_round(db, change.answer.round_id)):
                 return False
             return scores.apply_rating(db, change)
 
+        run.keeps_rounds = True  # type: ignore[attr-defined]
         return await self._write(batch.defers(run))
 
     async def rating_target(
@@ -349,8 +356,14 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
 
         def run(db: sqlite3.Connection) -> tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]:
             answer = records.answer_by_message(db, tenant, message_id)
-            round_ = records.get_round(db, answer.round_id) if answer else None
-            return community.get_config(db, tenant), answer, round_
+            round_ = _memo_round(db, answer.round_id) if answer else None
+            memo = _MEMO.get(id(db))
+            if memo is None:
+                return community.get_config(db, tenant), answer, round_
+            config = memo.get(("config", tenant))
+            if config is None:
+                config = memo["config", tenant] = community.get_config(db, tenant)
+            return dict(config), answer, round_  # a copy each: a caller may change its own
 
         return await self._read(run)
 
@@ -524,6 +537,16 @@ class SqliteStore(DeliveryMethods, CoachingMethods):
         return {str(r[0]): int(r[1]) for r in rows}
 
 
+def _memo_round(db: sqlite3.Connection, round_id: int) -> RoundRecord | None:
+    memo = _MEMO.get(id(db))
+    if memo is None:
+        return records.get_round(db, round_id)
+    key = ("round", round_id)
+    if key not in memo:
+        memo[key] = records.get_round(db, round_id)
+    return memo[key]  # type: ignore[no-any-return]
+
+
 def _settle(calls: list[_Call], outcomes: list[_Outcome]) -> None:
     for (_, future), (ok, value) in zip(calls, outcomes, strict=True):
         if future.done():
@@ -541,18 +564,23 @@ def _run_cycle(
 ) -> tuple[list[_Outcome], list[_Outcome]]:
     """One trip to the database thread: the waiting reads, then the waiting writes."""
     read_outcomes: list[_Outcome] = []
-    for fn in reads:
-        try:
-            read_outcomes.append((True, fn(db)))
-        except Exception as exc:
-            read_outcomes.append((False, exc))
-    if not writes:
-        return read_outcomes, []
+    _MEMO[id(db)] = {}
     try:
-        write_outcomes = _run_batch(db, writes)
-    except Exception as exc:  # the commit itself failed: every writer learns it
-        write_outcomes = [(False, exc)] * len(writes)
-    return read_outcomes, write_outcomes
+        for fn in reads:
+            try:
+                read_outcomes.append((True, fn(db)))
+            except Exception as exc:
+                read_outcomes.append((False, exc))
+        if not writes:
+            return read_outcomes, []
+        _MEMO[id(db)] = {}
+        try:
+            write_outcomes = _run_batch(db, writes)
+        except Exception as exc:  # the commit itself failed: every writer learns it
+            write_outcomes = [(False, exc)] * len(writes)
+        return read_outcomes, write_outcomes
+    finally:
+        del _MEMO[id(db)]
 
 
 def _run_batch(db: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
@@ -562,12 +590,15 @@ def _run_batch(db: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], 
     end; before any other write they are written out, so it sees the aggregates as they are."""
     outcomes: list[tuple[bool, Any]] = []
     pending = batch.Pending()
+    memo = _MEMO.get(id(db), {})
     db.execute("BEGIN IMMEDIATE")
     try:
         for fn in fns:
             deferring = batch.is_deferring(fn)
             if not deferring:
                 batch.flush(db, pending)
+            if not getattr(fn, "keeps_rounds", False):
+                memo.clear()  # it may change a round
             db.execute("SAVEPOINT one")
             try:
                 if deferring:
