@@ -46,7 +46,7 @@ from bot.core.clock import FakeClock, iso
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Actor, ReactionAdded
 from bot.core.flows.context import Libraries
-from bot.core.messages import Message
+from bot.core.messages import Message, Notify
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
 from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
 from bot.storage.batch import register_functions, score_sql
@@ -119,9 +119,7 @@ class NullOutbox:
         self.sent += 1
         return f"p{self.sent}"
 
-    async def notify(
-        self, tenant: str, channel_id: str, user_id: str, message: Message, direct: bool, *, key: str | None = None
-    ) -> None:
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
         self.sent += 1
 
 

@@ -3,7 +3,7 @@ goes to the adapter of the tenant's platform ("discord:…", "slack:…")."""
 
 from __future__ import annotations
 
-from bot.core.messages import Message
+from bot.core.messages import Message, Notify
 from bot.core.ports import Outbox
 
 
@@ -26,15 +26,5 @@ class RoutingOutbox:
     ) -> str:
         return await self._for(tenant).post(tenant, channel_id, message, thread_id, key=key)
 
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None:
-        await self._for(tenant).notify(tenant, channel_id, user_id, message, direct, key=key, thread_id=thread_id)
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
+        await self._for(tenant).notify(tenant, note, key=key)

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import SendLater, SendRefused
-from bot.core.messages import Message, Notify, Post, Visibility
+from bot.core.messages import Message, Notify, Post
 from bot.core.pacing import Pacer
 from bot.core.ports import Outbox, OutboxItem, Store
 
@@ -145,16 +145,7 @@ class Delivery:
     async def _deliver(self, item: OutboxItem) -> str:
         effect = item.effect
         if isinstance(effect, Notify):
-            direct = effect.visibility is Visibility.DIRECT
-            await self.outbox.notify(
-                item.tenant,
-                effect.channel_id,
-                effect.user_id,
-                effect.message,
-                direct,
-                key=f"mp{item.id}",
-                thread_id=effect.thread_id,
-            )
+            await self.outbox.notify(item.tenant, effect, key=f"mp{item.id}")
             return ""
         thread_id = None
         if effect.thread_ref:

@@ -131,8 +131,12 @@ class Dispatcher:
     @staticmethod
     async def _claim(tx: Store, event: Event, now: datetime) -> bool:
         """Claim the event id, and a timer's row: whoever takes the row fires the timer."""
-        timer = isinstance(event, TimerFired) and event.timer_key and event.due is not None
-        if timer and not await tx.take_timer(event.timer_key, event.due):  # type: ignore[attr-defined]
+        if (
+            isinstance(event, TimerFired)
+            and event.timer_key
+            and event.due is not None
+            and not await tx.take_timer(event.timer_key, event.due)
+        ):
             return False  # fired, cancelled or moved since it was read as due
         return await tx.claim_event(event.tenant, event.event_id, now)
 

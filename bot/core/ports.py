@@ -289,14 +289,4 @@ class Outbox(Protocol):
     async def post(
         self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
     ) -> str: ...
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None: ...
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None: ...

@@ -3,24 +3,17 @@ thin async wrappers over bot/storage/coaching.py, mixed into SqliteStore."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
 from bot.core.self_assessment import SelfRated
 from bot.storage import coaching
+from bot.storage.calls import StoreCalls
 
 T = TypeVar("T")
 
 
-class CoachingMethods:
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
-
+class CoachingMethods(StoreCalls):
     async def community_area_means(self, tenant: str) -> dict[str, float]:
         return await self._read(lambda db: coaching.community_area_means(db, tenant))
 

@@ -3,31 +3,19 @@ space: thin async wrappers over bot/storage/delivery.py, mixed into SqliteStore.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.core.messages import Notify, Post
 from bot.core.ports import OutboxItem, Timer
 from bot.storage import delivery
+from bot.storage.calls import StoreCalls
 
 T = TypeVar("T")
 
 
-class DeliveryMethods:
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _exec(self, sql: str, params: tuple[Any, ...]) -> None:
-        await self._write(lambda db: db.execute(sql, params))
-
-    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        return await self._read(lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()])
-
+class DeliveryMethods(StoreCalls):
     async def ops_stats(self, now: datetime) -> dict[str, float]:
         """For /metrics and /readyz (bot/ops.py); also proves the database answers."""
         return await self._read(lambda db: delivery.ops_stats(db, now))

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.core.messages import Message
+from bot.core.messages import Message, Notify, Visibility
 
 
 @dataclass
@@ -54,18 +54,9 @@ class RecordingOutbox:
         self._posted.set()
         return message_id
 
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None:
-        self.notes.append(SentNote(channel_id, user_id, message, direct, thread_id))
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
+        direct = note.visibility is Visibility.DIRECT
+        self.notes.append(SentNote(note.channel_id, note.user_id, note.message, direct, note.thread_id))
 
     def titled(self, prefix: str) -> list[SentPost]:
         return [p for p in self.posts if (p.message.title or "").startswith(prefix)]

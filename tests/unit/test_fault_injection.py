@@ -37,7 +37,7 @@ from bot.core.events import (
     ReactionAdded,
 )
 from bot.core.flows.context import Libraries, Reply
-from bot.core.messages import Form, Message
+from bot.core.messages import Form, Message, Notify
 from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
 from bot.core.scheduler import Scheduler
 from bot.storage.sqlite import SqliteStore
@@ -179,19 +179,9 @@ class ProcessOutbox:
         self.life.check()
         return await self.platform.post(tenant, channel_id, message, thread_id, key=key)
 
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None:
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
         self.life.check()
-        await self.platform.notify(tenant, channel_id, user_id, message, direct, thread_id=thread_id)
+        await self.platform.notify(tenant, note, key=key)
 
 
 # --- the scripts ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from bot.core.events import (
     ReactionRemoved,
 )
 from bot.core.flows.context import Public, Reply
-from bot.core.messages import Form, FormInput, Message
+from bot.core.messages import Form, FormInput, Message, Notify
 from bot.core.rounds.ratings import rating_emoji
 
 E = TypeVar("E", bound=Event)
@@ -89,18 +89,8 @@ class ConsoleOutbox:
         self.write(f"\n[{short}] {where}\n{render_message(message, self.clock.now())}")
         return message_id
 
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None:
-        self.write(f"\n(private to {user_id}) {render_message(message, self.clock.now())}")
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
+        self.write(f"\n(private to {note.user_id}) {render_message(note.message, self.clock.now())}")
 
     def short(self, message_id: str) -> str:
         return next((p.short for p in self.posts if p.message_id == message_id), "of an earlier session")

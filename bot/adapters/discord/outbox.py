@@ -20,7 +20,7 @@ import discord
 
 from bot.adapters.discord.render import Outgoing, is_question, render_message, thread_name
 from bot.core.errors import SendLater, SendRefused, in_delivery_terms
-from bot.core.messages import Message
+from bot.core.messages import Message, Notify
 
 log = logging.getLogger(__name__)
 
@@ -158,19 +158,10 @@ class DiscordOutbox:
                 self._remember(self.thread_parents, message_id, parent_id)
         self._thread_locks.pop(message_id, None)
 
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None:
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
+        """Discord has no ephemeral messages outside an interaction: every note is a DM."""
         guild = tenant.partition(":")[2]  # "discord:<guild id>": a DM's buttons name their community
-        await delivering(lambda: self.direct(user_id, message, key, guild=guild or None))
+        await delivering(lambda: self.direct(note.user_id, note.message, key, guild=guild or None))
 
     async def direct(self, user_id: str, message: Message, key: str | None = None, guild: str | None = None) -> bool:
         """Send a direct message; False if the person does not accept them. `key` is the nonce

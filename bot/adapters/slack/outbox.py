@@ -18,7 +18,7 @@ from bot.adapters.slack.pacing import Pacer, post_pacer, update_limiter
 from bot.adapters.slack.render import render_message
 from bot.adapters.slack.translate import message_key, split_key, team_of
 from bot.core.errors import SendLater, SendRefused, in_delivery_terms
-from bot.core.messages import Attachment, Message
+from bot.core.messages import Attachment, Message, Notify, Visibility
 
 log = logging.getLogger(__name__)
 # chat.postEphemeral cannot reach this person here (not a member, or the bot isn't): use a DM.
@@ -99,24 +99,15 @@ class SlackOutbox:
             await self._upload(client, posted_channel, message.attachment, thread_ts=thread_ts)
         return message_key(posted_channel, ts)
 
-    async def notify(
-        self,
-        tenant: str,
-        channel_id: str,
-        user_id: str,
-        message: Message,
-        direct: bool,
-        *,
-        key: str | None = None,
-        thread_id: str | None = None,
-    ) -> None:
+    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
         team = team_of(tenant)
-        thread_ts = split_key(thread_id)[1] if thread_id else None  # the core's id is "channel:ts"
+        thread_ts = split_key(note.thread_id)[1] if note.thread_id else None  # the core's id is "channel:ts"
+        direct = note.visibility is Visibility.DIRECT
 
         async def send() -> None:
-            if not direct and await self.ephemeral(team, channel_id, user_id, message, thread_ts):
+            if not direct and await self.ephemeral(team, note.channel_id, note.user_id, note.message, thread_ts):
                 return
-            await self.direct(team, user_id, message)
+            await self.direct(team, note.user_id, note.message)
 
         await delivering(send)
 

@@ -39,7 +39,7 @@ async def on_thread_message(ctx: Context, thread_id: str, message_id: str, text:
     if record.kind == "qotd":
         if record.status != "open" or await _has_answered(ctx, record, q_index):
             return  # discussion, also after the question closed: no note for every message
-        await _record(ctx, record, q_index, text, message_id)
+        await coaching.after_answer(ctx, await _record(ctx, record, q_index, text, message_id))
         return
     state = RoundState.from_dict(record.state)
     if q_index != state.index or state.phase != "answering":
@@ -88,6 +88,7 @@ async def on_private_answer(ctx: Context, text: str | None, round_id: str | None
     if record.kind == "qotd":
         answer = await _record(ctx, record, 0, text, None)
         await _post_on_behalf(ctx, record, 0, answer)
+        await coaching.after_answer(ctx, answer)
         return
     await _answer_in_round(ctx, record, RoundState.from_dict(record.state), text, None)
 
@@ -145,6 +146,7 @@ async def _answer_in_round(
         ctx.reply("Answer saved privately. It is revealed with everyone else's when the answer phase ends.")
     elif message_id is None:
         await _post_on_behalf(ctx, record, state.index, answer)
+    await coaching.after_answer(ctx, answer)
     if group.answered(state, ctx.actor.user_id):
         await rounds.advance(ctx, record, state)  # everyone has answered: no need to wait
     else:
@@ -181,7 +183,6 @@ async def _record(
             streak_day=streak_day, previous_streak_day=previous,
         )
     )  # fmt: skip
-    await coaching.after_answer(ctx, answer, question)
     return answer
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.core import nudges, self_assessment
 from bot.core.analytics import AreaStats, WeakAreaSummary
-from bot.core.banks import Question
 from bot.core.errors import NotFound, UsageError
 from bot.core.events import MessagePosted
 from bot.core.flows.context import Context
@@ -46,11 +45,11 @@ def describe(config: Mapping[str, Any]) -> str:
 # --- right after an answer ---------------------------------------------------------------------
 
 
-async def after_answer(ctx: Context, answer: AnswerRecord, question: Question | None) -> None:
+async def after_answer(ctx: Context, answer: AnswerRecord) -> None:
     """Send the author, privately, the nudges on their answer and the self-rating buttons.
     A thread reply has no interaction to answer on, so it goes as a private note through the
     outbox (Slack: an ephemeral in the thread; Discord: a DM); a command or form answer gets it
-    as a private reply."""
+    as a private reply, after the reply that confirms the answer."""
     want_nudges = enabled(ctx.config, "nudges") and await ctx.store.nudges_on(ctx.tenant, answer.user_id)
     want_self = enabled(ctx.config, "self_rating")
     if not (want_nudges or want_self):
@@ -58,7 +57,7 @@ async def after_answer(ctx: Context, answer: AnswerRecord, question: Question | 
     lines: list[str] = []
     fields: list[Field] = []
     if want_nudges:
-        found = nudges.analyse(answer.text, question)
+        found = nudges.analyse(answer.text, (await ctx.library()).question(answer.question_id))
         lines += [f"- {line}" for line in nudges.advice_lines(found)]
         if found.signals:
             checklist = "\n".join(f"☐ {user_text(s, 200)}" for s in found.signals)
@@ -79,11 +78,7 @@ async def after_answer(ctx: Context, answer: AnswerRecord, question: Question | 
             Notify(answer.user_id, ctx.channel_id, message, Visibility.EPHEMERAL, thread_id=event.thread_id)
         )
     else:
-
-        async def last() -> None:  # after "Answer posted…", so the confirmation comes first
-            ctx.replies.append(message)
-
-        ctx.after_commit.append(last)
+        ctx.replies.append(message)
 
 
 async def self_rate(ctx: Context, value: str) -> None:

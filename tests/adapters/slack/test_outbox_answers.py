@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.core.errors import SendLater
-from bot.core.messages import Message
+from bot.core.messages import Message, Notify
 from bot.core.pacing import unpaced
 
 
@@ -51,4 +51,4 @@ async def test_a_post_with_channel_and_ts_is_keyed_by_both() -> None:
 
 async def test_a_direct_message_without_a_channel_is_tried_again_later() -> None:
     with pytest.raises(SendLater):
-        await outbox({"ok": True, "ts": "1.2"}, {"ok": True}).notify("slack:T1", "", "U1", Message(text="hi"), True)
+        await outbox({"ok": True, "ts": "1.2"}, {"ok": True}).notify("slack:T1", Notify("U1", "", Message(text="hi")))
