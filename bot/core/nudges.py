@@ -114,7 +114,8 @@ def _clock(seconds: int) -> str:
 def advice_lines(n: Nudges) -> list[str]:
     """The nudges as short lines of advice, in the order a coach would raise them."""
     fast, slow = n.seconds
-    spoken = f"{n.words} words, about {_clock(fast)}-{_clock(slow)} spoken at {WPM_SLOW}-{WPM_FAST} words a minute"
+    length = _clock(fast) if fast == slow else f"{_clock(fast)}-{_clock(slow)}"
+    spoken = f"{n.words} words, about {length} spoken at {WPM_SLOW}-{WPM_FAST} words a minute"
     lines = []
     if n.timed:
         low, high = BEHAVIOURAL_SECONDS

@@ -80,7 +80,7 @@ def test_situational_gets_star_but_no_time_range() -> None:
 def test_other_categories_get_length_only_and_their_signals() -> None:
     found = analyse("Our stack is Python.", question("technical", ("Trade-offs", "Scale")))
     assert found.star is None and not found.timed
-    assert advice_lines(found) == ["4 words, about 0:02-0:02 spoken at 130-150 words a minute."]
+    assert advice_lines(found) == ["4 words, about 0:02 spoken at 130-150 words a minute."]
     assert found.signals == ("Trade-offs", "Scale")
 
 
