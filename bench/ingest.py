@@ -38,186 +38,41 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from scene import (
+    NOW,
+    SMOKE,
+    TENANT,
+    Scene,
+    Sizes,
+    drive,
+    library,
+    open_loop,
+    seed_scene,
+    spread,
+)
 
 from bot.core import scoring
 from bot.core.analytics import summarise
-from bot.core.banks import Library, load_paths, shipped_bank_dir
-from bot.core.clock import FakeClock, iso
-from bot.core.dispatcher import Dispatcher
-from bot.core.events import Actor, ReactionAdded
-from bot.core.flows.context import Libraries
-from bot.core.messages import Message, Notify
+from bot.core.clock import iso
+from bot.core.events import ReactionAdded
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
 from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
 from bot.storage.batch import register_functions, score_sql
 from bot.storage.sqlite import SqliteStore
 
-TENANT = "bench:community"
-CHANNEL = "general"
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday: the current week has six days of data
-QUESTION = ("behavioural-001", "behavioural")
 
-
-@dataclass(frozen=True)
-class Sizes:
-    events: int = 20_000  # throughput: rating events through the dispatcher
-    in_flight: int = 100  # throughput: events being handled at once
-    rate: float = 1_000.0  # latency: events per second, open loop
-    seconds: float = 5.0  # latency: how long to feed at that rate (after a 1 s warm-up)
-    users: int = 100_000  # reads: users in the community
-    ratings: int = 1_000_000  # reads: ratings in the database
-    reps: int = 2_000  # reads: repetitions of each timed read
-
-
-SMOKE = Sizes(events=400, in_flight=20, seconds=0.3, users=400, ratings=4_000, reps=20)
-
-
-# --- small helpers -----------------------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    return sorted_values[max(0, math.ceil(q / 100 * len(sorted_values)) - 1)]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:7.3f} ms"
-
-
-def spread(label: str, samples: list[float]) -> None:
-    s = sorted(samples)
-    print(
-        f"  {label:<44} median {ms(statistics.median(s))}   p99 {ms(percentile(s, 99))}   max {ms(s[-1])}"
-        f"   (n={len(s)})"
-    )
-
-
-def remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-_LIBRARY: Library | None = None
-
-
-def library() -> Library:
-    global _LIBRARY
-    if _LIBRARY is None:
-        _LIBRARY = load_paths([shipped_bank_dir()])
-    return _LIBRARY
-
-
-class NullOutbox:
-    """An outbox that sends nothing (ratings post nothing; this is for the Outbox protocol)."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-    async def post(
-        self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
-    ) -> str:
-        self.sent += 1
-        return f"p{self.sent}"
-
-    async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
-        self.sent += 1
-
-
-# --- 1 and 2: ratings through the dispatcher ---------------------------------------------------
-
-
-@dataclass
-class Scene:
-    """An open question of the day with `answers` answers that `raters` other users rate."""
-
-    store: SqliteStore
-    dispatcher: Dispatcher
-    answers: int
-    raters: int
-    round_id: int
-
-    def events(self, first: int, count: int, prefix: str) -> list[ReactionAdded]:
-        """Rating events first..first+count: each (answer, rater) pair once, then again with a
-        different emoji, so every event changes a rating and counts."""
-        pairs = self.answers * self.raters
-        actors = [Actor(user_id=f"rater{r}", display_name=f"Rater {r}") for r in range(self.raters)]
-        out = []
-        for i in range(first, first + count):
-            pair, cycle = i % pairs, i // pairs
-            out.append(
-                ReactionAdded(
-                    event_id=f"{prefix}{i}",
-                    tenant=TENANT,
-                    channel_id=CHANNEL,
-                    user=actors[pair // self.answers],
-                    message_id=f"s{pair % self.answers}",
-                    emoji=DEFAULT_RATING_EMOJI[(pair + cycle) % 5],
-                    order=(i,),  # as a platform's clock gives it: the real ordered path
-                )
-            )
-        return out
-
-    async def ratings_stored(self) -> int:
-        rows = await self.store._fetch(
-            "SELECT COUNT(*) FROM ratings r JOIN answers a ON a.id = r.answer_id WHERE a.round_id = ?", (self.round_id,)
-        )
-        return int(rows[0][0])
-
-
-async def open_scene(path: Path, answers: int, raters: int, big: Path | None = None) -> Scene:
+async def open_scene(path: Path, answers: int, raters: int, big: Path | None = None) -> Scene[SqliteStore]:
     """On a fresh database, or on a copy of `big` (the read database: 1M ratings, 100k users
     in the same community), so the boards and indexes written to are full-sized."""
     if big is not None:
         shutil.copyfile(big, path)
         os.sync()  # the copy's 0.5 GB of writeback would otherwise land in the measurement
-    store = await SqliteStore.open(str(path))
-    dispatcher = Dispatcher(store, NullOutbox(), Libraries(library(), store), FakeClock(NOW))
-    question_id, category = QUESTION
-    state = {
-        "question_id": question_id,
-        "category": category,
-        "closes_at": iso(NOW + timedelta(hours=24)),
-        "scheduled_day": NOW.date().isoformat(),
-    }
-    round_id = await store.create_round(TENANT, CHANNEL, "qotd", state, NOW)
-    await asyncio.gather(
-        *(
-            store.add_answer(
-                NewAnswer(
-                    TENANT,
-                    round_id,
-                    0,
-                    question_id,
-                    category,
-                    f"author{a}",
-                    f"Author {a}",
-                    CHANNEL,
-                    f"s{a}",
-                    f"Answer number {a}, with a situation, a task, an action and a result.",
-                    NOW,
-                )
-            )
-            for a in range(answers)
-        )
-    )
-    return Scene(store, dispatcher, answers, raters, round_id)
+    return await seed_scene(await SqliteStore.open(str(path)), answers, raters)
 
 
-async def drive(dispatcher: Dispatcher, events: list[ReactionAdded], in_flight: int) -> tuple[float, int]:
-    """Handle every event with at most `in_flight` at once; returns (seconds, events that got a
-    reply, which for a rating means it did not count)."""
-    queue = iter(events)
-    refused = 0
-
-    async def worker() -> None:
-        nonlocal refused
-        for event in queue:
-            if await dispatcher.handle(event):
-                refused += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return time.perf_counter() - started, refused
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 _BASELINE_SCHEMA = (
@@ -334,38 +189,15 @@ async def latency(work: Path, sizes: Sizes, big: Path | None = None) -> None:
     )
     scene = await open_scene(work / "latency.db", 200, max(50, (warm + measured) // 200 + 1), big)
     events = scene.events(0, warm + measured, "l")
-    arrival = [0.0] * len(events)
-    done = [0.0] * len(events)
-    began = [0.0] * len(events)
-    loop = asyncio.get_running_loop()
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def one(i: int) -> None:
-        began[i] = time.perf_counter()
-        await scene.dispatcher.handle(events[i])
-        done[i] = time.perf_counter()
-
     try:
-        start = time.perf_counter() + 0.01
         batches = scene.store.batches
-        for i in range(len(events)):
-            arrival[i] = start + i / sizes.rate
-            delay = arrival[i] - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            task = loop.create_task(one(i))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        while tasks:
-            await asyncio.gather(*tasks)
-        wall = done[-1] - arrival[warm]
+        fed = await open_loop(scene.dispatcher, events, sizes.rate)
         commits = scene.store.batches - batches
     finally:
         await scene.store.close()
-    spread("arrival -> commit (scheduled arrival)", [done[i] - arrival[i] for i in range(warm, len(events))])
-    spread("handle() start -> commit", [done[i] - began[i] for i in range(warm, len(events))])
+    fed.report(warm)
     print(
-        f"  achieved {measured / wall:,.0f} events/s; {commits:,} commits for {len(events):,} events"
+        f"  achieved {fed.achieved(warm):,.0f} events/s; {commits:,} commits for {len(events):,} events"
         "; target p99 <= 5 ms"
     )
     remove_db(work / "latency.db")
