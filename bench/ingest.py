@@ -674,6 +674,10 @@ def parse(argv: Sequence[str] | None = None) -> tuple[Sizes, argparse.Namespace]
         "--big", action="store_true", help="also run throughput and latency on a copy of the read database"
     )
     parser.add_argument("--verify", action="store_true", help="check the synthetic builder against the write path")
+    parser.add_argument(
+        "--db-url", help="run throughput and latency on this PostgreSQL server instead (in a schema of its own)"
+    )
+    parser.add_argument("--pool", type=int, default=10, help="PostgreSQL: the store's pool size (default 10)")
     parser.add_argument("--dir", type=Path, help="where to put the temporary databases (default: the system temp dir)")
     args = parser.parse_args(argv)
     base = SMOKE if args.smoke else Sizes()
@@ -701,6 +705,11 @@ async def main(argv: Sequence[str] | None = None) -> int:
         f"mockpanel ingest benchmark  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  python {sys.version.split()[0]}"
         f"  sqlite {sqlite3.sqlite_version}  {os.cpu_count()} cpus  {'smoke sizes' if args.smoke else ''}"
     )
+    if args.db_url:
+        import ingest_pg  # asyncpg only where it is used
+
+        chosen = [p for p in parts if p in ("throughput", "latency")]
+        return 0 if await ingest_pg.run(args.db_url, sizes, chosen, args.pool) or not args.smoke else 1
     ok = True
     with tempfile.TemporaryDirectory(prefix="mockpanel-bench-", dir=args.dir) as tmp:
         work = Path(tmp)

@@ -61,6 +61,22 @@ def score_sql(prior: str = "?") -> str:
     return f"{POINTS_FN}(answers, received_sum, received_n, given, streak_points, {prior})"
 
 
+# The two counts are read, moved in Python and written back whole, so on PostgreSQL, where other
+# connections write them at the same time, the read takes the row and holds it to the commit
+# (else two ratings would both add to the same old sum and one would be lost). An upsert takes
+# it even where there is no row yet; the no-op update returns the latest committed values.
+_GIVEN_READ = "SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?"
+_GIVEN_TAKE = (
+    "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, 0)"
+    " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = given_daily.n RETURNING n"
+)
+_COMMUNITY_READ = "SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = ?"
+_COMMUNITY_TAKE = (
+    "INSERT INTO communities (tenant) VALUES (?) ON CONFLICT (tenant) DO UPDATE SET rating_n = communities.rating_n"
+    " RETURNING rating_sum, rating_n, prior_mean"
+)
+
+
 class Pending:
     """Deltas and the counts they were decided on; a layer over a parent batch, if any."""
 
@@ -81,16 +97,14 @@ class Pending:
         for layer in self._layers():
             if key in layer.given:
                 return layer.given[key]
-        row = db.execute("SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?", key).fetchone()
+        row = db.execute(_GIVEN_TAKE if is_postgres(db) else _GIVEN_READ, key).fetchone()
         return int(row[0]) if row else 0
 
     def mean(self, db: Db, tenant: str) -> CommunityMean:
         for layer in self._layers():
             if tenant in layer.community:
                 return layer.community[tenant]
-        row = db.execute(
-            "SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = ?", (tenant,)
-        ).fetchone()
+        row = db.execute(_COMMUNITY_TAKE if is_postgres(db) else _COMMUNITY_READ, (tenant,)).fetchone()
         if row is None:
             return CommunityMean(0, 0, scoring.DEFAULT_PRIOR_MEAN)
         return CommunityMean(int(row[0]), int(row[1]), float(row[2]))
