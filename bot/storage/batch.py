@@ -305,7 +305,13 @@ _BOARD_ADD_PG = (
     "  given = board.given + excluded.given, streak_points = board.streak_points + excluded.streak_points"
     " RETURNING tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points"
 )
-_SCORE_PG = "UPDATE board SET score = ? WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+_SCORE_PG = (  # one statement for all the rows (each row its own statement cost a round trip's worth)
+    "UPDATE board SET score = s.score"
+    " FROM unnest(?::double precision[], ?::text[], ?::text[], ?::text[], ?::text[])"
+    "  AS s(score, tenant, scope, period, user_id)"
+    " WHERE board.tenant = s.tenant AND board.scope = s.scope AND board.period = s.period"
+    "  AND board.user_id = s.user_id"
+)
 
 
 def _write_board_pg(db: Db, pending: Pending) -> None:
@@ -326,4 +332,8 @@ def _rescore_pg(db: Db, tenant: str, prior: float) -> None:
 
 
 def _write_scores(db: Db, rows: list[Any], priors: dict[str, float]) -> None:
-    db.executemany(_SCORE_PG, sorted((tallies.row_score(r[4:9], priors[r[0]]), *r[:4]) for r in rows))
+    """The rows' scores by the core's formula. The rows are this transaction's already (added
+    to, or read FOR UPDATE), so the order they are written in cannot deadlock."""
+    if rows:
+        scored = sorted((tallies.row_score(r[4:9], priors[r[0]]), *r[:4]) for r in rows)
+        db.execute(_SCORE_PG, [list(column) for column in zip(*scored, strict=True)])

@@ -69,7 +69,7 @@ class PostgresStore(StoreMethods):
     async def open(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 10) -> PostgresStore:
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, statement_cache_size=STATEMENT_CACHE
+                url, min_size=min_size, max_size=max_size, statement_cache_size=STATEMENT_CACHE, reset=_keep_session
             )
         except Exception as exc:  # asyncpg raises many kinds; each becomes one line naming the fix
             raise MockpanelError(pg_schema.describe_connect_error(url, exc)) from None
@@ -187,6 +187,13 @@ class PostgresStore(StoreMethods):
 
     async def take_turn(self, tenant: str, scope: str) -> None:
         raise RuntimeError("a channel's turn is taken inside a transaction (ctx.store)")
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What the pool runs as a connection comes back, after asyncpg has rolled back any open
+    transaction: nothing more. Its default (unlock session advisory locks, close cursors,
+    UNLISTEN, RESET ALL) costs a round trip per store call, and the store leaves none of that
+    behind: its advisory locks are transaction-level, and it sets, listens and opens nothing."""
 
 
 def with_schema(url: str, schema: str) -> str:

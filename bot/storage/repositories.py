@@ -138,7 +138,9 @@ class StoreMethods(DeliveryMethods, CoachingMethods):
 
         def run(db: Db) -> tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]:
             answer = records.answer_by_message(db, tenant, message_id)
-            round_ = _memo_round(db, answer.round_id) if answer else None
+            # No FOR SHARE here: outside a transaction it would hold nothing, and cost a commit
+            # that waits for the disk (the rating's own transaction takes the round's row).
+            round_ = _memo_round(db, answer.round_id, share=False) if answer else None
             memo = MEMO.get(id(db))
             if memo is None:
                 return community.get_config(db, tenant), answer, round_
@@ -316,10 +318,10 @@ class StoreMethods(DeliveryMethods, CoachingMethods):
         return {str(r[0]): int(r[1]) for r in rows}
 
 
-def _memo_round(db: Db, round_id: int) -> RoundRecord | None:
+def _memo_round(db: Db, round_id: int, *, share: bool = True) -> RoundRecord | None:
     memo = MEMO.get(id(db))
     if memo is None:
-        return records.get_round(db, round_id, share=True)
+        return records.get_round(db, round_id, share=share)
     key = ("round", round_id)
     if key not in memo:
         memo[key] = records.get_round(db, round_id)

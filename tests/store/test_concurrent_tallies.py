@@ -17,9 +17,11 @@ async def rate_everything(store: AnyStore, tenant: str, *, at_once: bool) -> Non
     round_id = await new_round(store, tenant=tenant, kind="qotd")
     answers = [await answer(store, round_id, user, tenant=tenant) for user in PEOPLE]
     changes = [
-        rating(target, rater, 1 + (i + j) % 5)
-        for i, target in enumerate(answers)
-        for j, rater in enumerate(PEOPLE)
+        # Every score the community's mean: the prior never moves, whatever order they land in
+        # (a prior re-based on the way would depend on the order).
+        rating(target, rater, 3)
+        for target in answers
+        for rater in PEOPLE
         if rater != target.user_id
     ]
     if at_once:
