@@ -9,6 +9,9 @@ from bot.core.banks import Library, load_paths, shipped_bank_dir
 from bot.core.clock import FakeClock
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.harness import Harness
+from tests.pg import pg_server_url, pg_url
+
+__all__ = ["pg_server_url", "pg_url"]  # PostgreSQL fixtures (tests/pg.py), for every test
 
 _LIBRARY: Library | None = None
 
