@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -40,7 +41,7 @@ from ingest_pg import bench_schema  # noqa: E402
 from bot.adapters.slack.config import EVENTS_PATH  # noqa: E402
 from bot.storage.pg_schema import safe_url  # noqa: E402
 from tests.fakes.slack_driver import SIGNING_SECRET, HttpTransport, SlackDriver, sign  # noqa: E402
-from tests.fakes.slack_fake import BOT_TOKEN, FakeSlack  # noqa: E402
+from tests.fakes.slack_fake import BOT_TOKEN, FakeSlack, Posted  # noqa: E402
 from tests.fakes.slack_world import PROXY_VARIABLES, fake_slack  # noqa: E402
 
 EMOJI = ("one", "two", "three", "four", "five")
@@ -94,10 +95,11 @@ async def mockpanel(fake: FakeSlack, db_url: str, port: int, workers: int | None
 
     reading = asyncio.ensure_future(drain())
     try:
-        await asyncio.wait_for(listening.wait(), 60)
+        try:
+            await asyncio.wait_for(listening.wait(), 60)
+        except TimeoutError:
+            raise SystemExit("mockpanel did not start listening:\n" + "".join(log[-40:])) from None
         yield
-    except TimeoutError:
-        raise SystemExit("mockpanel did not start listening:\n" + "".join(log[-40:])) from None
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
@@ -110,6 +112,11 @@ async def mockpanel(fake: FakeSlack, db_url: str, port: int, workers: int | None
         errors = [line for line in log if " ERROR " in line or "Traceback" in line]
         if errors:
             print("  the process logged errors:\n    " + "    ".join(errors[:5]))
+
+
+def new_posts(fake: FakeSlack, channel: str, before: int) -> list[Posted]:
+    """The questions of the day posted in `channel` since there were `before` (the fake outlives a round)."""
+    return fake.titled("Question of the day", channel)[before:]
 
 
 async def until(probe: asyncpg.Connection, sql: str, want: int, timeout: float = 300) -> None:
@@ -146,11 +153,9 @@ async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes
             channels = [f"C{c + 1}" for c in range(sizes.channels)]
             questions = {}
             for channel in channels:
-                before = len(fake.titled("Question of the day", channel))  # the fake outlives a round
+                before = len(fake.titled("Question of the day", channel))
                 assert await d.command("UCOACH", "qotd post", channel=channel) == 200
-                found = await fake.wait_for(
-                    lambda c=channel, n=before: fake.titled("Question of the day", c)[n:], timeout=30
-                )
+                found = await fake.wait_for(functools.partial(new_posts, fake, channel, before), timeout=30)
                 questions[channel] = found[0].ts
             authors = [(f"UA{i:03d}", channels[i % len(channels)]) for i in range(sizes.answers)]
             stamps = [
@@ -230,7 +235,8 @@ async def main(argv: list[str] | None = None) -> int:
     print(
         f"mockpanel Slack HTTP benchmark  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {os.cpu_count()} cpus;"
         f" load average {load}\n  PostgreSQL at {safe_url(args.db_url)}; {sizes.answers * sizes.raters:,} rating"
-        f" events a run over {sizes.channels} channel(s), {sizes.in_flight} in flight; {sizes.rounds} round(s)"
+        f" events a run over {sizes.channels} channel(s) of one workspace, {sizes.in_flight} in flight;"
+        f" {sizes.rounds} round(s)"
     )
     results: list[Result] = []
     async with fake_slack() as fake:
