@@ -37,7 +37,7 @@ class Settings:
     def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> Settings:
         merged = {**read_env_file(env_file), **(env if env is not None else dict(os.environ))}
         banks = tuple(p for p in merged.get("MOCKPANEL_BANKS", "").split(os.pathsep) if p)
-        secrets = {k: v for k, v in merged.items() if k.startswith(("DISCORD_", "SLACK_"))}
+        secrets = {k: v for k, v in merged.items() if k.startswith(("DISCORD_", "SLACK_", "MOCKPANEL_DISCORD_"))}
         return cls(
             db=merged.get("MOCKPANEL_DB", cls.db),
             banks=banks,
