@@ -109,8 +109,9 @@ class FakeGateway:
         finally:
             self._sockets.discard(ws)
             for session in self.sessions.values():
-                if session.ws is ws:
+                if session.ws is ws:  # the shard's connection ended: a new handshake is awaited
                     session.ws = None
+                    self.slot(session.shard[0] if session.shard is not None else 0).handshaken.clear()
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
