@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from bot.core import scoring, tallies
 from bot.core.tallies import CommunityMean, Deltas, GivenKey
+from bot.storage.sql import Db, is_postgres
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,14 +77,14 @@ class Pending:
             yield layer
             layer = layer.parent
 
-    def given_today(self, db: sqlite3.Connection, key: GivenKey) -> int:
+    def given_today(self, db: Db, key: GivenKey) -> int:
         for layer in self._layers():
             if key in layer.given:
                 return layer.given[key]
         row = db.execute("SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?", key).fetchone()
         return int(row[0]) if row else 0
 
-    def mean(self, db: sqlite3.Connection, tenant: str) -> CommunityMean:
+    def mean(self, db: Db, tenant: str) -> CommunityMean:
         for layer in self._layers():
             if tenant in layer.community:
                 return layer.community[tenant]
@@ -94,7 +95,7 @@ class Pending:
             return CommunityMean(0, 0, scoring.DEFAULT_PRIOR_MEAN)
         return CommunityMean(int(row[0]), int(row[1]), float(row[2]))
 
-    def rating_counted(self, db: sqlite3.Connection, tenant: str, delta_sum: int, delta_n: int) -> None:
+    def rating_counted(self, db: Db, tenant: str, delta_sum: int, delta_n: int) -> None:
         """An overall rating moved the community's sums (and maybe its prior)."""
         mean, rebased = tallies.community_after(self.mean(db, tenant), delta_sum, delta_n)
         self.community[tenant] = mean
@@ -121,7 +122,7 @@ class staged:  # lower case: used as `with staged(db) as pending`, as the functi
 
     __slots__ = ("db", "own")
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Db) -> None:
         self.db = db
         self.own: Pending | None = None
 
@@ -147,7 +148,7 @@ class layer:
 
     __slots__ = ("batch", "db", "own")
 
-    def __init__(self, db: sqlite3.Connection, batch: Pending) -> None:
+    def __init__(self, db: Db, batch: Pending) -> None:
         self.db = db
         self.batch = batch
         self.own = Pending(batch)
@@ -194,11 +195,12 @@ _BOARD_ADD = (  # SET expressions see the row as it was before this UPDATE
 )
 _BUCKET_ADD = (
     "INSERT INTO board_buckets (tenant, scope, period, bucket, n) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = n + excluded.n"
+    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = board_buckets.n + excluded.n"
 )
 _SKILL_UPSERT = (
     "INSERT INTO skills (tenant, user_id, area, day, n, total) VALUES (?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = n + excluded.n, total = total + excluded.total"
+    " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = skills.n + excluded.n,"
+    " total = skills.total + excluded.total"
 )
 _GIVEN_UPSERT = (
     "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, ?)"
@@ -206,30 +208,36 @@ _GIVEN_UPSERT = (
 )
 
 
-def flush(db: sqlite3.Connection, pending: Pending) -> None:
+def flush(db: Db, pending: Pending) -> None:
     """Write what the pending deltas add up to: one statement per table (and the board's rank
     counts moved once per bucket, not once per row)."""
     if not pending:
         return
+    postgres = is_postgres(db)
+    # On PostgreSQL other processes write the same rows: every table in key order, so two
+    # transactions never wait for each other's rows in opposite orders (a deadlock).
+    ordered = sorted if postgres else list
     if pending.community:
-        db.executemany(_COMMUNITY_UPSERT, [(t, m.total, m.n, m.prior) for t, m in pending.community.items()])
+        db.executemany(_COMMUNITY_UPSERT, ordered((t, m.total, m.n, m.prior) for t, m in pending.community.items()))
     if pending.deltas.board:
-        _write_board(db, pending)
+        (_write_board_pg if postgres else _write_board)(db, pending)
     for tenant in sorted(pending.rebased):
         # The shrinkage target moved: the whole community's boards are scored against it
         # (the rank counts follow by trigger).
-        db.execute(
-            f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (pending.community[tenant].prior, tenant)
-        )
-    db.executemany(_SKILL_UPSERT, [(*key, n, total) for key, (n, total) in pending.deltas.skills.items()])
-    db.executemany(_GIVEN_UPSERT, [(*key, n) for key, n in pending.given.items()])
+        prior = pending.community[tenant].prior
+        if postgres:
+            _rescore_pg(db, tenant, prior)
+        else:
+            db.execute(f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (prior, tenant))
+    db.executemany(_SKILL_UPSERT, ordered((*key, n, total) for key, (n, total) in pending.deltas.skills.items()))
+    db.executemany(_GIVEN_UPSERT, ordered((*key, n) for key, n in pending.given.items()))
     pending.deltas = Deltas()
     pending.given.clear()
     pending.community.clear()
     pending.rebased.clear()
 
 
-def _write_board(db: sqlite3.Connection, pending: Pending) -> None:
+def _write_board(db: Db, pending: Pending) -> None:
     """Each touched row added to, scored by the core's formula and written by one UPDATE that
     also reports the row's stored score (the rank counts move once per bucket); the rows it
     did not find are inserted. The connection needs `register_functions`."""
@@ -265,3 +273,43 @@ def _write_board(db: sqlite3.Connection, pending: Pending) -> None:
         moved.clear()
         db.execute("DELETE FROM board_buckets_paused")
     db.executemany(_BUCKET_ADD, [(*bucket, n) for bucket, n in buckets.items() if n])
+
+
+# PostgreSQL has no function of ours to call from SQL: the rows are added to in one statement
+# that hands them back, scored here by the core's formula, and the scores written (the rank
+# counts follow by trigger).
+_BOARD_ADD_PG = (
+    "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,"
+    " hidden, score)"
+    " SELECT d.tenant, d.scope, d.period, d.user_id, d.answers, d.received_sum, d.received_n, d.given, d.streak,"
+    "  COALESCE((SELECT u.opted_out FROM users u WHERE u.tenant = d.tenant AND u.user_id = d.user_id), 0), 0"
+    " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
+    "  ?::bigint[]) AS d(tenant, scope, period, user_id, answers, received_sum, received_n, given, streak)"
+    " ORDER BY d.tenant, d.scope, d.period, d.user_id"
+    " ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET answers = board.answers + excluded.answers,"
+    "  received_sum = board.received_sum + excluded.received_sum, received_n = board.received_n + excluded.received_n,"
+    "  given = board.given + excluded.given, streak_points = board.streak_points + excluded.streak_points"
+    " RETURNING tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points"
+)
+_SCORE_PG = "UPDATE board SET score = ? WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+
+
+def _write_board_pg(db: Db, pending: Pending) -> None:
+    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in pending.deltas.board}}
+    rows = sorted(pending.deltas.board.items())
+    columns = [list(column) for column in zip(*(key + tuple(add) for key, add in rows), strict=True)]
+    added = db.execute(_BOARD_ADD_PG, columns).fetchall()
+    _write_scores(db, added, priors)
+
+
+def _rescore_pg(db: Db, tenant: str, prior: float) -> None:
+    rows = db.execute(
+        "SELECT tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points FROM board"
+        " WHERE tenant = ? ORDER BY scope, period, user_id FOR UPDATE",
+        (tenant,),
+    ).fetchall()
+    _write_scores(db, rows, {tenant: prior})
+
+
+def _write_scores(db: Db, rows: list[Any], priors: dict[str, float]) -> None:
+    db.executemany(_SCORE_PG, sorted((tallies.row_score(r[4:9], priors[r[0]]), *r[:4]) for r in rows))
