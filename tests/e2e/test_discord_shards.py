@@ -28,7 +28,7 @@ from bot.core.errors import MockpanelError
 from bot.core.pacing import unpaced
 from bot.runtime import Runtime, build
 from tests.fakes import discord_model as model
-from tests.fakes.discord_env import DiscordEnv
+from tests.fakes.discord_env import DiscordEnv, client_running
 from tests.fakes.discord_fake import FakeDiscord
 
 
@@ -117,19 +117,10 @@ async def client_on(
     """A sharded client, as one process of several would run it, until its shards are up."""
     settings = DiscordSettings(token=fake.token, guild_ready_timeout=0.05, identify_delay=0, sync=sync)
     client = ShardedMockpanelClient(runtime.dispatcher, settings, plan, pacer=unpaced())
-    assert not any(fake.gateway.slot(s).handshaken.is_set() for s in plan.ids or ()), "a shard is still connected"
-    task = asyncio.create_task(client.start(fake.token))
-    try:
-        await asyncio.wait_for(asyncio.gather(*(fake.gateway.wait_handshake(s) for s in plan.ids or ())), 10)
-        marks = [fake.gateway.slot(s).handshake for s in plan.ids or ()]
-        await client.work.wait(lambda: all(m is None or client.work.settled(*m) for m in marks))
+    async with client_running(
+        fake, client, plan.ids if plan.ids is not None else range(plan.count or fake.recommended_shards or 1)
+    ):
         yield client
-    finally:
-        await client.close()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, 5)
-        await client.work.cancel()
-    assert not client.errors, client.errors
 
 
 @contextlib.asynccontextmanager
@@ -188,9 +179,6 @@ async def test_shards_auto_takes_discords_recommendation(tmp_path: Path, library
         runtime = await build(Settings(db=str(tmp_path / "auto.db")), RoutingOutbox(), FakeClock(), library)
         try:
             async with client_on(fake, runtime, ShardPlan(None)) as client:
-                await asyncio.wait_for(asyncio.gather(*(fake.gateway.wait_handshake(s) for s in (0, 1))), 10)
-                marks = [fake.gateway.slot(s).handshake for s in (0, 1)]
-                await client.work.wait(lambda: all(m is None or client.work.settled(*m) for m in marks))
                 assert client.shard_count == 2 and sorted(fake.gateway.identified) == [(0, 2), (1, 2)]  # type: ignore[type-var]
                 assert fake.calls_to("GET", "/gateway/bot")
         finally:

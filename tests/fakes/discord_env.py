@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,34 +98,17 @@ class DiscordEnv:
         plan = ShardPlan(count=shards) if shards is not None else None
         client = make_client(runtime.dispatcher, settings, plan, pacer=unpaced())  # tests never wait on real time
         routing.register("discord", client.outbox)
-        task = asyncio.create_task(client.start(fake.token))
-        env = cls(fake, runtime, client, clock, shards or 1)
         try:
-            await env.connected(task)
-            yield env
+            async with client_running(fake, client, range(shards or 1)):
+                yield cls(fake, runtime, client, clock, shards or 1)
         finally:
-            await client.close()
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(task, 5)
-            await client.work.cancel()
             await runtime.close()
             await fake.close()
             discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
-        assert not client.errors, f"errors inside the adapter: {client.errors!r}"
 
-    async def connected(self, task: asyncio.Task[None] | None = None) -> None:
+    async def connected(self) -> None:
         """Wait until every shard's latest READY (or RESUMED) and all it started have been handled."""
-        gateway = self.fake.gateway
-        waiter = asyncio.ensure_future(asyncio.gather(*(gateway.wait_handshake(s) for s in range(self.shards))))
-        watched = {waiter} | ({task} if task is not None else set())
-        done, _ = await asyncio.wait(watched, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if waiter not in done:
-            waiter.cancel()
-            if task is not None and task.done():
-                task.result()  # the client gave up: raise why
-            raise TimeoutError("the client never completed the gateway handshake")
-        for shard in range(self.shards):
-            await self.settle(gateway.slot(shard).handshake)
+        await wait_connected(self.fake, self.client, range(self.shards))
 
     # --- people -------------------------------------------------------------------------------
 
@@ -222,3 +205,38 @@ class DiscordEnv:
         found = [c for c in model.custom_ids(message) if c.split(":")[1] == action]
         assert found, f"no {action} button on the message"
         return found[0]
+
+
+async def wait_connected(
+    fake: FakeDiscord, client: MockpanelClient, shards: Iterable[int], task: asyncio.Task[None] | None = None
+) -> None:
+    """Wait until these shards' latest READY (or RESUMED) and all it started have been handled."""
+    shards = list(shards)
+    waiter = asyncio.ensure_future(asyncio.gather(*(fake.gateway.wait_handshake(s) for s in shards)))
+    watched = {waiter} | ({task} if task is not None else set())
+    done, _ = await asyncio.wait(watched, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    if waiter not in done:
+        waiter.cancel()
+        if task is not None and task.done():
+            task.result()  # the client gave up: raise why
+        raise TimeoutError("the client never completed the gateway handshake")
+    marks = [fake.gateway.slot(s).handshake for s in shards]
+    await client.work.wait(lambda: all(m is None or client.work.settled(*m) for m in marks), 10)
+
+
+@contextlib.asynccontextmanager
+async def client_running(fake: FakeDiscord, client: MockpanelClient, shards: Iterable[int]) -> AsyncIterator[None]:
+    """The client connected to the fake with these shards until the block ends; then closed,
+    with no error left inside the adapter."""
+    shards = list(shards)
+    assert not any(fake.gateway.slot(s).handshaken.is_set() for s in shards), "a shard is still connected"
+    task = asyncio.create_task(client.start(fake.token))
+    try:
+        await wait_connected(fake, client, shards, task)
+        yield
+    finally:
+        await client.close()
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, 5)
+        await client.work.cancel()
+    assert not client.errors, f"errors inside the adapter: {client.errors!r}"
