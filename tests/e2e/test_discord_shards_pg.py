@@ -70,13 +70,13 @@ async def test_two_processes_one_shard_each_on_postgresql_play_a_round_in_each(t
         for person in ("Alice", "Bob"):
             fake.add_member(guild, people[person])
         guilds.append(guild)
-    processes = []
+    # Started together on an empty schema: they migrate it once between them.
+    processes = [
+        await start_discord(fake, pg_url, args=["--shards", "2", "--shard-ids", str(shard)], cwd=tmp_path)
+        for shard in (0, 1)
+    ]
     try:
-        # One after the other, as a rolling start does: the first creates the schema.
-        for shard in (0, 1):
-            args = ["--shards", "2", "--shard-ids", str(shard)]
-            processes.append(await start_discord(fake, pg_url, args=args, cwd=tmp_path))
-            await asyncio.wait_for(fake.gateway.wait_handshake(shard), 30)
+        await asyncio.wait_for(asyncio.gather(fake.gateway.wait_handshake(0), fake.gateway.wait_handshake(1)), 30)
         assert sorted(fake.gateway.identified) == [(0, 2), (1, 2)]  # type: ignore[type-var]
         await fake.wait_for(lambda: all(g.id in fake.commands for g in guilds), 15)
         results = await asyncio.gather(*(play_round(fake, guild, people) for guild in guilds))
