@@ -51,8 +51,7 @@ async def check_postgres(report: Report, settings: Settings, processes: int | No
         return []
     try:
         server = await _server(conn)
-        host = urllib.parse.urlsplit(url).netloc.rpartition("@")[2] or "localhost"
-        report.check(True, f"PostgreSQL at {host} accepts user {server.user} (database {server.database})")
+        report.check(True, f"PostgreSQL at {_host(url)} accepts user {server.user} (database {server.database})")
         await check_server_version(report, conn)
         version = await check_schema(report, conn, server)
         await check_pool(report, conn, settings, processes)
@@ -73,6 +72,13 @@ def check_url(report: Report, url: str, where: str) -> bool:
     schema = dict(urllib.parse.parse_qsl(parts.query)).get("search_path")
     in_schema = f", schema {schema}" if schema else ""
     return report.check(True, f"MOCKPANEL_DB is a PostgreSQL URL: {where} (database {database}{in_schema})")
+
+
+def _host(url: str) -> str:
+    """Where the URL points, for a line: its host list, or a ?host= (a socket folder)."""
+    parts = urllib.parse.urlsplit(url)
+    named = parts.netloc.rpartition("@")[2] or dict(urllib.parse.parse_qsl(parts.query)).get("host")
+    return named or "the default host"
 
 
 def _well_formed_host(host: str) -> bool:
