@@ -137,7 +137,10 @@ def test_compose_runs_the_bot_on_postgres_16_once_the_database_is_healthy(tmp_pa
     assert env["POSTGRES_PASSWORD"] == password
     url = f"postgresql://{env['POSTGRES_USER']}:{password}@postgres:5432/{env['POSTGRES_DB']}"
     assert bot["environment"]["MOCKPANEL_DB"] == url
-    assert f"-U {env['POSTGRES_USER']} -d {env['POSTGRES_DB']}" in str(db["healthcheck"]["test"])
+    # Over TCP (-h): the image's first-start set-up runs a temporary server on the socket only.
+    assert f"pg_isready -h 127.0.0.1 -U {env['POSTGRES_USER']} -d {env['POSTGRES_DB']}" in str(
+        db["healthcheck"]["test"]
+    )
     assert_builds_the_image(bot, folder)
 
 
