@@ -181,6 +181,11 @@ def as_user(url: str, user: str, password: str | None = None) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{login}@{parts.netloc.rpartition('@')[2]}"))
 
 
+def user_of(url: str) -> str:
+    """The user the test server's URL logs in as (the owner of the test's schema)."""
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).username or "")
+
+
 def schema_of(url: str) -> str:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["search_path"]
 
@@ -215,7 +220,8 @@ async def migrated(url: str, schedules: list[tuple[str, str]] = ()) -> None:  # 
 @pytest.fixture
 async def role(pg_url: str) -> AsyncIterator[str]:
     """A login role of the test's own (roles belong to the whole server: it is dropped after),
-    allowed to use the test's schema and nothing more."""
+    allowed to use the test's schema and nothing more. The server's user must be allowed to
+    create roles, as the development server's and CI's superuser are."""
     name = f"mockpanel_doctor_{secrets.token_hex(4)}"
     schema = schema_of(pg_url)
     await sql(pg_url, f"CREATE ROLE {name} LOGIN", f"GRANT USAGE ON SCHEMA {schema} TO {name}")
@@ -240,7 +246,7 @@ async def test_fresh_schema_passes_will_be_migrated_and_is_left_untouched(slack:
     code, lines = await doctor(slack_settings(slack, pg_url), "slack")
     assert code == 0, lines
     schema = schema_of(pg_url)
-    passed(lines, f"(database postgres, schema {schema})", "accepts user mockpanel", "PostgreSQL server version 1",
+    passed(lines, f"schema {schema})", f"accepts user {user_of(pg_url)}", "PostgreSQL server version 1",
            f"schema version 0; start-up will migrate it to {KNOWN}", f"may create mockpanel's tables in schema {schema}",
            "connections per process")  # fmt: skip
     assert await tables_in(pg_url) == [], "the doctor wrote nothing (its session is read-only)"
@@ -315,7 +321,8 @@ async def test_a_user_who_may_not_create_tables_fails_when_a_migration_is_due(pg
 
 async def test_tables_the_user_may_not_alter_or_write(pg_url: str, role: str) -> None:
     schema = schema_of(pg_url)
-    await migrated(pg_url)  # as mockpanel: the tables are mockpanel's, not the role's
+    owner = user_of(pg_url)
+    await migrated(pg_url)  # as the test server's user: the tables are not the role's
     _, lines = await doctor(Settings(db=as_user(pg_url, role)), "all")
     failed(
         lines,
@@ -325,14 +332,12 @@ async def test_tables_the_user_may_not_alter_or_write(pg_url: str, role: str) ->
     await sql(pg_url, f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}")
     _, lines = await doctor(Settings(db=as_user(pg_url, role)), "all")
     passed(lines, f"user {role} may read and write every table in schema {schema}")
-    # One migration behind: start-up must alter tables that belong to mockpanel, not the role.
+    # One migration behind: start-up must alter tables that belong to another user.
     await sql(pg_url, f"GRANT CREATE ON SCHEMA {schema} TO {role}", f"UPDATE schema_version SET version = {KNOWN - 1}")
     _, lines = await doctor(Settings(db=as_user(pg_url, role)), "all")
-    failed(
-        lines, f"user {role} does not own", f"run `mockpanel migrate` once as mockpanel, or GRANT mockpanel TO {role}"
-    )
+    failed(lines, f"user {role} does not own", f"run `mockpanel migrate` once as {owner}, or GRANT {owner} TO {role}")
     _, lines = await doctor(Settings(db=pg_url), "all")
-    passed(lines, "user mockpanel may migrate schema")
+    passed(lines, f"user {owner} may migrate schema {schema}")
 
 
 async def test_pools_against_the_servers_max_connections(pg_url: str) -> None:
