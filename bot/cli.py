@@ -82,6 +82,16 @@ def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     doctor = sub.add_parser("doctor", help="check the settings, database, banks and platform access before a run")
     doctor.add_argument("platform", nargs="?", choices=["discord", "slack", "all"], default="all")
     doctor.add_argument("--http", action="store_true", help="Slack: check for HTTP mode instead of Socket Mode")
+    doctor.add_argument(
+        "--processes", type=_count, metavar="N",
+        help="PostgreSQL: how many mockpanel processes share the database (shards, workers, hosts), for the pool check",
+    )  # fmt: skip
+
+
+def _count(text: str) -> int:
+    if not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"a number of processes (1 or more), not {text!r}")
+    return int(text)
 
 
 def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
