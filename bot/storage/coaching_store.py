@@ -1,4 +1,5 @@
-"""The store's coaching repository (self-ratings, nudge choices, community means per area):
+"""The store's coaching repository (self-ratings, nudge choices, community means per area, the
+reads behind rater calibration and the community report):
 thin async wrappers over bot/storage/coaching.py, mixed into SqliteStore."""
 
 from __future__ import annotations
@@ -6,6 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
+from bot.core.calibrated import Received
+from bot.core.calibration import Rated
+from bot.core.community_report import Participation
+from bot.core.ports import BoardRow
 from bot.core.self_assessment import SelfRated
 from bot.storage import coaching
 from bot.storage.calls import StoreCalls
@@ -33,3 +38,26 @@ class CoachingMethods(StoreCalls):
 
     async def set_nudges(self, tenant: str, user_id: str, on: bool) -> None:
         await self._write(lambda db: coaching.set_nudges(db, tenant, user_id, on))
+
+    async def shared_ratings(self, tenant: str, limit: int) -> list[Rated]:
+        return await self._read(lambda db: coaching.shared_ratings(db, tenant, limit))
+
+    async def rater_score_counts(self, tenant: str) -> list[tuple[str, int, int]]:
+        return await self._read(lambda db: coaching.rater_score_counts(db, tenant))
+
+    async def received(self, tenant: str, user_id: str | None = None) -> list[Received]:
+        return await self._read(lambda db: coaching.received(db, tenant, user_id))
+
+    async def board_received(
+        self, tenant: str, channel_id: str | None, start: datetime | None, end: datetime | None
+    ) -> list[tuple[str, str, int]]:
+        return await self._read(lambda db: coaching.board_received(db, tenant, channel_id, start, end))
+
+    async def whole_board(self, tenant: str, scope: str, period: str) -> list[BoardRow]:
+        return await self._read(lambda db: coaching.whole_board(db, tenant, scope, period))
+
+    async def answers_per_category(self, tenant: str, user_id: str) -> dict[str, int]:
+        return await self._read(lambda db: coaching.answers_per_category(db, tenant, user_id))
+
+    async def participation(self, tenant: str, since: datetime | None) -> Participation:
+        return await self._read(lambda db: coaching.participation(db, tenant, since))

@@ -16,6 +16,7 @@ from bot.core import nudges, self_assessment
 from bot.core.analytics import AreaStats, WeakAreaSummary
 from bot.core.errors import NotFound, UsageError
 from bot.core.events import MessagePosted
+from bot.core.flows import calibrated
 from bot.core.flows.context import Context
 from bot.core.messages import Attachment, Field, Message, Notify, Visibility
 from bot.core.ports import AnswerRecord
@@ -125,7 +126,8 @@ async def me_extras(ctx: Context, summary: WeakAreaSummary) -> None:
     def label(area: AreaStats) -> str:
         return area_label(area, library)
 
-    chart = chart_of(summary, label, await ctx.store.community_area_means(ctx.tenant), user_text(ctx.actor.name, 40))
+    means = await calibrated.community_means(ctx)
+    chart = chart_of(summary, label, means, user_text(ctx.actor.name, 40))
 
     async def draw() -> None:
         text = ctx.replies[weak_index]

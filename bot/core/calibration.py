@@ -1,0 +1,233 @@
+"""Rater calibration: how lenient or harsh each rater is, estimated from how their ratings
+differ from the other ratings of the same answers, and the raters whose ratings say little.
+
+The model (documented with a worked example in the README, "Rater calibration"): a rating is
+the answer's quality plus the rater's leniency plus noise, s = q + l + e. Only answers that
+two or more raters rated (per rubric dimension: an (answer, dimension) pair is one "item")
+say anything about leniency. The leniencies are the least-squares fit of that model in which
+a rater who has rated fewer than CALIBRATION_FULL shared items also carries
+max(0, CALIBRATION_FULL − n) pseudo-ratings of leniency 0. Solved for l, that reads
+
+    l_j = Σ_a v_a · (s_ja − others_a) / (Σ_a v_a + max(0, CALIBRATION_FULL − n_j))
+
+where others_a is the mean of the other raters' calibrated ratings (s − l) of item a and
+v_a = (m_a − 1)/m_a for an item with m_a raters (a difference from one other rater is noisier
+than from many). So a newcomer's leniency is shrunk toward 0, and from CALIBRATION_FULL shared
+ratings on it is taken as measured: shifting all of such a rater's scores by a constant moves
+their leniency by exactly that constant and nobody's calibrated rating. In a group of raters
+who have all rated enough nothing anchors the zero, so there leniency is measured against the
+group's average (the fit of least norm).
+
+A calibrated rating is s − l. Pure functions; the store hands over the ratings."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+CALIBRATION_FULL = 10  # shared ratings after which a rater's leniency is no longer shrunk
+FLAG_MIN_RATINGS = 8  # a rater is judged for the lists below only after this many ratings
+DISAGREE_Z = 3.09  # one-sided 0.1%: "far beyond chance"
+SAME_SCORE = "same score for everyone"
+DISAGREES = "disagrees with the others far beyond chance"
+
+
+@dataclass(frozen=True)
+class Rated:
+    """One rating of an item that at least one other rater rated too."""
+
+    answer_id: int
+    dimension: str  # "" for the overall rating
+    rater_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RaterCalibration:
+    rater_id: str
+    shared: int  # ratings of items someone else rated too
+    leniency: float  # subtracted from each of their ratings
+    raw_difference: float | None  # mean of (score − others' raw mean), uncalibrated
+    rms_residual: float | None  # typical distance from the others after calibration
+    disagreement: float | None  # that distance against chance: > 1 is beyond the 0.1% line
+    ratings: int = 0  # overall ratings given, shared or not
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    raters: Mapping[str, RaterCalibration]
+
+    def leniency(self, rater_id: str) -> float:
+        found = self.raters.get(rater_id)
+        return found.leniency if found else 0.0
+
+    def flagged(self) -> list[RaterCalibration]:
+        return sorted((r for r in self.raters.values() if r.flags), key=lambda r: (-len(r.flags), r.rater_id))
+
+
+EMPTY = Calibration({})
+
+
+def leniencies(ratings: Iterable[Rated]) -> dict[str, float]:
+    """The fitted leniency of every rater with a shared item (see the module's formula)."""
+    items, raters, index = _items(ratings)
+    if not raters:
+        return {}
+    count = [0] * len(raters)
+    for item in items:
+        for j, _ in item:
+            count[j] += 1
+    ridge = [float(max(0, CALIBRATION_FULL - n)) for n in count]
+    # Normal equations S·l = r, with the items' qualities eliminated:
+    # (S·l)_j = (n_j + λ_j)·l_j − Σ_{a∋j} mean_a(l),   r_j = Σ_{a∋j} (s_ja − mean_a(s)).
+    rhs = [0.0] * len(raters)
+    diag = [count[j] + ridge[j] for j in range(len(raters))]
+    for item in items:
+        mean = sum(s for _, s in item) / len(item)
+        for j, s in item:
+            rhs[j] += s - mean
+            diag[j] -= 1 / len(item)
+
+    def apply(x: list[float]) -> list[float]:
+        out = [(count[j] + ridge[j]) * x[j] for j in range(len(x))]
+        for item in items:
+            mean = sum(x[j] for j, _ in item) / len(item)
+            for j, _ in item:
+                out[j] -= mean
+        return out
+
+    solved = _conjugate_gradient(apply, rhs, diag)
+    for component in _components(items, len(raters)):
+        if all(ridge[j] == 0 for j in component):  # nothing anchors the zero: the group's average
+            shift = sum(solved[j] for j in component) / len(component)
+            for j in component:
+                solved[j] -= shift
+    return {rater: solved[j] for rater, j in index.items()}
+
+
+def calibrate(ratings: Iterable[Rated], given: Mapping[str, Mapping[int, int]] | None = None) -> Calibration:
+    """Leniency, fit and flags of every rater. `given`: each rater's overall ratings as
+    {score: count}, shared or not (for "the same score for everyone")."""
+    ratings = list(ratings)
+    fitted = leniencies(ratings)
+    by_item: dict[tuple[int, str], list[Rated]] = {}
+    for r in ratings:
+        by_item.setdefault((r.answer_id, r.dimension), []).append(r)
+    diffs: dict[str, list[float]] = {}
+    residuals: dict[str, list[tuple[float, float]]] = {}  # (residual, its weight (m−1)/m)
+    for rated in by_item.values():
+        if len({r.rater_id for r in rated}) < 2:
+            continue
+        m = len(rated)
+        total_raw = sum(r.score for r in rated)
+        total_cal = sum(r.score - fitted.get(r.rater_id, 0.0) for r in rated)
+        for r in rated:
+            own_cal = r.score - fitted.get(r.rater_id, 0.0)
+            diffs.setdefault(r.rater_id, []).append(r.score - (total_raw - r.score) / (m - 1))
+            residuals.setdefault(r.rater_id, []).append((own_cal - (total_cal - own_cal) / (m - 1), (m - 1) / m))
+    # The noise of one rating, pooled over everyone: a residual against m − 1 others has
+    # variance σ²·m/(m − 1), so (m − 1)/m · residual² estimates σ².
+    weighted = [w * e * e for rows in residuals.values() for e, w in rows]
+    sigma2 = sum(weighted) / len(weighted) if weighted else 0.0
+    given = given or {}
+    out: dict[str, RaterCalibration] = {}
+    for rater in sorted(set(fitted) | set(given)):
+        rows = residuals.get(rater, [])
+        shared = len(rows)
+        scores = given.get(rater, {})
+        n_given = sum(scores.values())
+        flags: list[str] = []
+        if n_given >= FLAG_MIN_RATINGS and len([s for s, n in scores.items() if n]) == 1:
+            flags.append(SAME_SCORE)
+        rms = math.sqrt(sum(e * e for e, _ in rows) / shared) if shared else None
+        ratio = None
+        if shared and sigma2 > 0:
+            statistic = sum(w * e * e for e, w in rows) / sigma2
+            ratio = statistic / chi2_upper(shared, DISAGREE_Z)
+            if shared >= FLAG_MIN_RATINGS and ratio > 1:
+                flags.append(DISAGREES)
+        d = diffs.get(rater)
+        out[rater] = RaterCalibration(
+            rater, shared, fitted.get(rater, 0.0), sum(d) / len(d) if d else None, rms, ratio, n_given, tuple(flags)
+        )
+    return Calibration(out)
+
+
+def chi2_upper(k: int, z: float) -> float:
+    """The upper quantile of χ² with k degrees of freedom at normal quantile z
+    (Wilson-Hilferty: good to a few per cent from k = 3, and no statistics library needed)."""
+    c = 2 / (9 * k)
+    return float(k * (1 - c + z * math.sqrt(c)) ** 3)
+
+
+def _items(ratings: Iterable[Rated]) -> tuple[list[list[tuple[int, float]]], list[str], dict[str, int]]:
+    """Items with two or more raters, as (rater index, score) lists (a rater's one rating
+    per item: the last given wins, as in the store)."""
+    grouped: dict[tuple[int, str], dict[str, float]] = {}
+    for r in ratings:
+        grouped.setdefault((r.answer_id, r.dimension), {})[r.rater_id] = r.score
+    index: dict[str, int] = {}
+    items = []
+    for by_rater in grouped.values():
+        if len(by_rater) < 2:
+            continue
+        items.append([(index.setdefault(rater, len(index)), score) for rater, score in sorted(by_rater.items())])
+    return items, list(index), index
+
+
+def _components(items: list[list[tuple[int, float]]], n: int) -> list[list[int]]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for item in items:
+        first = find(item[0][0])
+        for j, _ in item[1:]:
+            parent[find(j)] = first
+    groups: dict[int, list[int]] = {}
+    for j in range(n):
+        groups.setdefault(find(j), []).append(j)
+    return list(groups.values())
+
+
+def _conjugate_gradient(apply: Callable[[list[float]], list[float]], b: list[float], diag: list[float]) -> list[float]:
+    """Solve S·x = b for the symmetric positive semi-definite S (Jacobi-preconditioned). From
+    x = 0 on a consistent singular system it converges to the solution of least norm."""
+    n = len(b)
+    x = [0.0] * n
+    r = list(b)
+    inv = [1 / d if d > 1e-12 else 1.0 for d in diag]
+    z = [r[i] * inv[i] for i in range(n)]
+    p = list(z)
+    rz = sum(r[i] * z[i] for i in range(n))
+    scale = math.sqrt(sum(v * v for v in b)) or 1.0
+    for _ in range(max(50, 4 * n)):
+        if math.sqrt(sum(v * v for v in r)) <= 1e-11 * scale:
+            break
+        ap = apply(p)
+        pap = sum(p[i] * ap[i] for i in range(n))
+        if pap <= 0:
+            break
+        alpha = rz / pap
+        x = [x[i] + alpha * p[i] for i in range(n)]
+        r = [r[i] - alpha * ap[i] for i in range(n)]
+        z = [r[i] * inv[i] for i in range(n)]
+        rz_next = sum(r[i] * z[i] for i in range(n))
+        p = [z[i] + (rz_next / rz) * p[i] for i in range(n)]
+        rz = rz_next
+    return x
+
+
+def score_counts(rows: Iterable[tuple[str, int, int]]) -> dict[str, dict[int, int]]:
+    """(rater, score, count) rows as {rater: {score: count}}."""
+    out: dict[str, Counter[int]] = {}
+    for rater, score, n in rows:
+        out.setdefault(rater, Counter())[int(score)] += int(n)
+    return {rater: dict(c) for rater, c in out.items()}
