@@ -2,27 +2,32 @@
 differ from the other ratings of the same answers, and the raters whose ratings say little.
 
 The model (documented with a worked example in the README, "Rater calibration"): a rating is
-the answer's quality plus the rater's leniency plus noise, s = q + l + e. Only answers that
+the answer's quality plus the rater's leniency plus noise, s = q + L + e. Only answers that
 two or more raters rated (per rubric dimension: an (answer, dimension) pair is one "item")
-say anything about leniency. The leniencies are the least-squares fit of that model in which
-a rater who has rated fewer than CALIBRATION_FULL shared items also carries
-max(0, CALIBRATION_FULL − n) pseudo-ratings of leniency 0. Solved for l, that reads
+say anything about leniency. Fitted by least squares, each rater's L satisfies
 
-    l_j = Σ_a v_a · (s_ja − others_a) / (Σ_a v_a + max(0, CALIBRATION_FULL − n_j))
+    L_j = Σ_a v_a · (s_ja − others_a) / Σ_a v_a
 
-where others_a is the mean of the other raters' calibrated ratings (s − l) of item a and
+where others_a is the mean of the other raters' calibrated ratings (s − L) of item a and
 v_a = (m_a − 1)/m_a for an item with m_a raters (a difference from one other rater is noisier
-than from many). So a newcomer's leniency is shrunk toward 0, and from CALIBRATION_FULL shared
-ratings on it is taken as measured: shifting all of such a rater's scores by a constant moves
-their leniency by exactly that constant and nobody's calibrated rating. In a group of raters
-who have all rated enough nothing anchors the zero, so there leniency is measured against the
-group's average (the fit of least norm).
+than from many). Ratings only say how raters differ, so the zero is a choice: in each group
+of raters linked by shared answers, the leniencies weighted by shared ratings average 0 (the
+average rating stays what it was). Then the leniency used is shrunk toward 0 until the rater
+has rated CALIBRATION_FULL shared items:
 
-A calibrated rating is s − l. Pure functions; the store hands over the ratings."""
+    l_j = min(1, n_j / CALIBRATION_FULL) · L_j
+
+A calibrated rating is s − l. A constant shift c of the scores of one rater who has rated
+enough moves their L by c and, through the zero, every L in the group by the same −c·n_j/N
+(n_j of the group's N shared ratings are theirs): every calibrated rating of raters who have
+rated enough moves by that one amount, so no difference between people, answers or areas
+changes, and in a big community the amount is tiny. Pure functions; the store hands over the
+ratings."""
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 CALIBRATION_FULL = 10  # shared ratings after which a rater's leniency is no longer shrunk
 FLAG_MIN_RATINGS = 8  # a rater is judged for the lists below only after this many ratings
 DISAGREE_Z = 3.09  # one-sided 0.1%: "far beyond chance"
+NOISE_FLOOR = 0.25  # the least noise assumed of a rating (variance): ratings are whole numbers
 SAME_SCORE = "same score for everyone"
 DISAGREES = "disagrees with the others far beyond chance"
 
@@ -80,32 +86,31 @@ def leniencies(ratings: Iterable[Rated]) -> dict[str, float]:
     for item in items:
         for j, _ in item:
             count[j] += 1
-    ridge = [float(max(0, CALIBRATION_FULL - n)) for n in count]
-    # Normal equations S·l = r, with the items' qualities eliminated:
-    # (S·l)_j = (n_j + λ_j)·l_j − Σ_{a∋j} mean_a(l),   r_j = Σ_{a∋j} (s_ja − mean_a(s)).
+    # Normal equations S·L = r, with the items' qualities eliminated:
+    # (S·L)_j = n_j·L_j − Σ_{a∋j} mean_a(L),   r_j = Σ_{a∋j} (s_ja − mean_a(s)).
     rhs = [0.0] * len(raters)
-    diag = [count[j] + ridge[j] for j in range(len(raters))]
     for item in items:
         mean = sum(s for _, s in item) / len(item)
         for j, s in item:
             rhs[j] += s - mean
-            diag[j] -= 1 / len(item)
 
     def apply(x: list[float]) -> list[float]:
-        out = [(count[j] + ridge[j]) * x[j] for j in range(len(x))]
+        out = [count[j] * x[j] for j in range(len(x))]
         for item in items:
             mean = sum(x[j] for j, _ in item) / len(item)
             for j, _ in item:
                 out[j] -= mean
         return out
 
-    solved = _conjugate_gradient(apply, rhs, diag)
-    for component in _components(items, len(raters)):
-        if all(ridge[j] == 0 for j in component):  # nothing anchors the zero: the group's average
-            shift = sum(solved[j] for j in component) / len(component)
-            for j in component:
-                solved[j] -= shift
-    return {rater: solved[j] for rater, j in index.items()}
+    # S is singular (a constant added to a group's L fits as well): solve where each group sums
+    # to 0, then move each group so that its leniencies weighted by shared ratings average 0.
+    groups = _components(items, len(raters))
+    fitted = _conjugate_gradient(apply, rhs, groups)
+    for group in groups:
+        shift = sum(count[j] * fitted[j] for j in group) / sum(count[j] for j in group)
+        for j in group:
+            fitted[j] -= shift
+    return {rater: min(1.0, count[j] / CALIBRATION_FULL) * fitted[j] for rater, j in index.items()}
 
 
 def calibrate(ratings: Iterable[Rated], given: Mapping[str, Mapping[int, int]] | None = None) -> Calibration:
@@ -128,10 +133,15 @@ def calibrate(ratings: Iterable[Rated], given: Mapping[str, Mapping[int, int]] |
             own_cal = r.score - fitted.get(r.rater_id, 0.0)
             diffs.setdefault(r.rater_id, []).append(r.score - (total_raw - r.score) / (m - 1))
             residuals.setdefault(r.rater_id, []).append((own_cal - (total_cal - own_cal) / (m - 1), (m - 1) / m))
-    # The noise of one rating, pooled over everyone: a residual against m − 1 others has
-    # variance σ²·m/(m − 1), so (m − 1)/m · residual² estimates σ².
-    weighted = [w * e * e for rows in residuals.values() for e, w in rows]
-    sigma2 = sum(weighted) / len(weighted) if weighted else 0.0
+    # The noise of one rating: a residual against m − 1 others has variance σ²·m/(m − 1), so
+    # (m − 1)/m · residual² estimates σ². Each rater's estimate, then the median over raters, so
+    # the raters being judged do not set the bar; never under a whole-number rating's rounding.
+    per_rater = sorted(
+        sum(w * e * e for e, w in rows) / len(rows)
+        for rows in residuals.values()
+        if len(rows) >= FLAG_MIN_RATINGS or len(residuals) < 3
+    )
+    sigma2 = max(statistics.median(per_rater), NOISE_FLOOR) if per_rater else NOISE_FLOOR
     given = given or {}
     out: dict[str, RaterCalibration] = {}
     for rater in sorted(set(fitted) | set(given)):
@@ -144,7 +154,7 @@ def calibrate(ratings: Iterable[Rated], given: Mapping[str, Mapping[int, int]] |
             flags.append(SAME_SCORE)
         rms = math.sqrt(sum(e * e for e, _ in rows) / shared) if shared else None
         ratio = None
-        if shared and sigma2 > 0:
+        if shared:
             statistic = sum(w * e * e for e, w in rows) / sigma2
             ratio = statistic / chi2_upper(shared, DISAGREE_Z)
             if shared >= FLAG_MIN_RATINGS and ratio > 1:
@@ -197,31 +207,40 @@ def _components(items: list[list[tuple[int, float]]], n: int) -> list[list[int]]
     return list(groups.values())
 
 
-def _conjugate_gradient(apply: Callable[[list[float]], list[float]], b: list[float], diag: list[float]) -> list[float]:
-    """Solve S·x = b for the symmetric positive semi-definite S (Jacobi-preconditioned). From
-    x = 0 on a consistent singular system it converges to the solution of least norm."""
+def _conjugate_gradient(
+    apply: Callable[[list[float]], list[float]], b: list[float], zero_sum: list[list[int]]
+) -> list[float]:
+    """Solve S·x = b for the symmetric positive semi-definite S on the subspace where each
+    group of `zero_sum` sums to 0 (conjugate gradients, every vector projected onto it; S's
+    null space is the groups' constants, so there the solution is unique)."""
+
+    def project(v: list[float]) -> list[float]:
+        v = list(v)
+        for group in zero_sum:
+            mean = sum(v[j] for j in group) / len(group)
+            for j in group:
+                v[j] -= mean
+        return v
+
     n = len(b)
     x = [0.0] * n
-    r = list(b)
-    inv = [1 / d if d > 1e-12 else 1.0 for d in diag]
-    z = [r[i] * inv[i] for i in range(n)]
-    p = list(z)
-    rz = sum(r[i] * z[i] for i in range(n))
+    r = project(b)
+    p = list(r)
+    rr = sum(v * v for v in r)
     scale = math.sqrt(sum(v * v for v in b)) or 1.0
-    for _ in range(max(50, 4 * n)):
-        if math.sqrt(sum(v * v for v in r)) <= 1e-11 * scale:
+    for _ in range(max(100, 4 * n)):
+        if math.sqrt(rr) <= 1e-12 * scale:
             break
-        ap = apply(p)
+        ap = project(apply(p))
         pap = sum(p[i] * ap[i] for i in range(n))
         if pap <= 0:
             break
-        alpha = rz / pap
+        alpha = rr / pap
         x = [x[i] + alpha * p[i] for i in range(n)]
         r = [r[i] - alpha * ap[i] for i in range(n)]
-        z = [r[i] * inv[i] for i in range(n)]
-        rz_next = sum(r[i] * z[i] for i in range(n))
-        p = [z[i] + (rz_next / rz) * p[i] for i in range(n)]
-        rz = rz_next
+        rr_next = sum(v * v for v in r)
+        p = [r[i] + (rr_next / rr) * p[i] for i in range(n)]
+        rr = rr_next
     return x
 
 
