@@ -27,12 +27,14 @@ async def question(h: Harness, channel: str) -> str:
 
 
 async def community(h: Harness) -> None:
-    """Twelve answers that `kind` rates 5, `fair` 3 and `flat` 4 (so kind is +1, fair −1, flat
-    0, each with 12 shared ratings), then three of Dee's answers that only `kind` rates."""
+    """Twelve answers worth 2, 3, 4, 2, 3, 4, …: `kind` rates each one higher, `fair` one lower
+    and `flat` 3 whatever it is (so kind is +1, fair −1 and flat 0, each with 12 shared
+    ratings), then three of Dee's answers that only `kind` rates, 5 each."""
     thread = await question(h, "c1")
-    for author in AUTHORS:
+    for i, author in enumerate(AUTHORS):
         answer = await h.reply(author, thread, ANSWER, channel="c1")
-        for rater, score in (("kind", 5), ("fair", 3), ("flat", 4)):
+        worth = 2 + i % 3
+        for rater, score in (("kind", worth + 1), ("fair", worth - 1), ("flat", 3)):
             await h.react(rater, answer, score)
     for channel in ("c2", "c3", "c4"):
         thread = await question(h, channel)
@@ -53,9 +55,8 @@ async def test_raters_is_for_organisers_and_lists_who_gives_one_score(h: Harness
     assert "Only organisers" in text_of(await h.command("dee", "raters"))
     [reply] = messages(await h.command("coach", "raters"))
     assert reply.title == "Rater calibration"
-    assert "**Flat** gives every answer the same score (12 ratings, 12 shared; leniency +0.00)" in reply.text
-    assert "**Kind** gives every answer the same score (15 ratings, 12 shared; leniency +1.00)" in reply.text
-    assert "Fair** disagrees" not in reply.text and "Fair** gives" not in reply.text
+    assert "- **Flat** gives every answer the same score (12 ratings, 12 shared; leniency +0.00)\n" in reply.text
+    assert reply.text.count("- **") == 1  # kind and fair are lenient and harsh, but consistent: calibrated
     assert "**Kind** +1.00" in reply.text and "**Fair** -1.00" in reply.text
     assert "Only organisers see this" in (reply.footer or "")
 
@@ -102,11 +103,7 @@ async def test_privacy_export_keeps_the_numbers_as_given_and_adds_calibration(h:
     assert "rater_id" not in json.dumps(data["ratings_received"])  # not who gave them
     [kind] = [m for m in messages(await h.command("kind", "privacy export")) if m.attachment]
     assert kind.attachment is not None
-    assert json.loads(kind.attachment.data)["rater_calibration"] == {
-        "leniency": 1.0,
-        "shared_ratings": 12,
-        "flags": [SAME_SCORE],  # 5 for everyone
-    }
+    assert json.loads(kind.attachment.data)["rater_calibration"] == {"leniency": 1.0, "shared_ratings": 12, "flags": []}
 
 
 async def test_me_progress_is_text_until_two_weeks_then_a_chart(h: Harness) -> None:
