@@ -15,9 +15,10 @@ from bot.charts import SIZE, render, render_progress, render_report
 from bot.core import community_report as report
 from bot.core.analytics import DailySkill, summarise
 from bot.core.calibrated import Received, calibrated_board, calibrated_skills, community_means, period_bounds
-from bot.core.calibration import Calibration, RaterCalibration, Rated, calibrate
+from bot.core.calibration import Calibration, Rated, RaterCalibration, calibrate
 from bot.core.ports import BoardRow
-from bot.core.progress import PROGRESS_WEEKS, progress, render_progress as progress_text, week_of
+from bot.core.progress import PROGRESS_WEEKS, progress, week_of
+from bot.core.progress import render_progress as progress_text
 
 TODAY = date(2026, 3, 18)  # a Wednesday
 
