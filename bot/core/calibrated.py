@@ -18,6 +18,7 @@ from bot.core import scoring
 from bot.core.analytics import DailySkill
 from bot.core.calibration import Calibration
 from bot.core.ports import BoardRow
+from bot.core.self_assessment import SelfRated
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,17 @@ def calibrated_board(
 def as_board_rows(rows: Iterable[CalibratedRow]) -> list[BoardRow]:
     """For the board's renderer: each row's score is its calibrated points."""
     return [replace(c.row, score=c.points) for c in rows]
+
+
+def calibrated_self_rated(
+    rows: Iterable[tuple[int, str, int, str | None, int | None]], calibration: Calibration
+) -> list[SelfRated]:
+    """Self-rated answers with their peers' calibrated ratings: (answer, category, own score,
+    rater or None, peer score or None) rows, one per peer rating (one with None if none)."""
+    out: dict[int, list[float | str | int]] = {}
+    for answer, category, own, rater, peer in rows:
+        cell = out.setdefault(answer, [category, own, 0.0, 0])
+        if rater is not None and peer is not None:
+            cell[2] = float(cell[2]) + peer - calibration.leniency(rater)
+            cell[3] = int(cell[3]) + 1
+    return [SelfRated(str(c), int(own), float(total), int(n)) for c, own, total, n in out.values()]

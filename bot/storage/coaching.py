@@ -55,6 +55,20 @@ def self_rated(db: Db, tenant: str, user_id: str) -> list[SelfRated]:
     return [SelfRated(str(c), int(score), int(total), int(n)) for c, score, total, n in rows]
 
 
+def self_rated_peers(db: Db, tenant: str, user_id: str) -> list[tuple[int, str, int, str | None, int | None]]:
+    """Each self-rated answer still standing, with each peer's overall rating of it
+    (answer, category, self score, rater or None, their score or None): for calibration."""
+    rows = db.execute(
+        "SELECT s.answer_id, s.category, s.score, r.rater_id, r.score"
+        "  FROM self_ratings s JOIN answers a ON a.id = s.answer_id"
+        "  LEFT JOIN ratings r ON r.answer_id = s.answer_id AND r.dimension = '' AND r.rater_id != s.user_id"
+        " WHERE s.tenant = ? AND s.user_id = ? AND a.withdrawn = 0 ORDER BY s.answer_id",
+        (tenant, user_id),
+    ).fetchall()
+    return [(int(a), str(c), int(own), None if rater is None else str(rater), None if peer is None else int(peer))
+            for a, c, own, rater, peer in rows]  # fmt: skip
+
+
 def nudges_on(db: Db, tenant: str, user_id: str) -> bool:
     row = db.execute("SELECT nudges FROM coaching_prefs WHERE tenant = ? AND user_id = ?", (tenant, user_id)).fetchone()
     return row is None or bool(row[0])

@@ -33,6 +33,9 @@ class CoachingMethods(StoreCalls):
     async def self_rated(self, tenant: str, user_id: str) -> list[SelfRated]:
         return await self._read(lambda db: coaching.self_rated(db, tenant, user_id))
 
+    async def self_rated_peers(self, tenant: str, user_id: str) -> list[tuple[int, str, int, str | None, int | None]]:
+        return await self._read(lambda db: coaching.self_rated_peers(db, tenant, user_id))
+
     async def nudges_on(self, tenant: str, user_id: str) -> bool:
         return await self._read(lambda db: coaching.nudges_on(db, tenant, user_id))
 

@@ -16,6 +16,7 @@ from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration, calibrate, 
 from bot.core.chart_kinds import Chart
 from bot.core.flows.context import Context, Public
 from bot.core.messages import Attachment, Message
+from bot.core.self_assessment import SelfRated
 from bot.core.text import user_text
 from bot.core.views import area_label, render_leaderboard
 
@@ -44,6 +45,12 @@ async def skills(ctx: Context, user_id: str, found: Calibration | None = None) -
     """A member's daily weak-area rows with each rating as score − leniency."""
     found = found if found is not None else await calibration(ctx)
     return calibrated.calibrated_skills(await ctx.store.received(ctx.tenant, user_id), found)
+
+
+async def self_rated(ctx: Context, user_id: str) -> list[SelfRated]:
+    """The member's self-ratings against their peers' calibrated ratings of the same answers."""
+    rows = await ctx.store.self_rated_peers(ctx.tenant, user_id)
+    return calibrated.calibrated_self_rated(rows, await calibration(ctx))
 
 
 def category_labeller(library: Any) -> Callable[[str], str]:

@@ -115,7 +115,7 @@ async def me_extras(ctx: Context, summary: WeakAreaSummary) -> None:
         return known.name if known else category.replace("_", " ")
 
     gaps = self_assessment.render_gaps(
-        self_assessment.gaps(await ctx.store.self_rated(ctx.tenant, ctx.actor.user_id)), category_label
+        self_assessment.gaps(await calibrated.self_rated(ctx, ctx.actor.user_id)), category_label
     )
     if gaps is not None:
         ctx.replies.append(gaps)

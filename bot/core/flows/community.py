@@ -75,7 +75,8 @@ async def me(ctx: Context, view: str | None = None) -> None:
     hidden = await ctx.store.is_opted_out(ctx.tenant, user)
     ctx.replies.append(render_me(ctx.actor.name, week, total, streak, hidden))
     summary, suggestion = await weak_areas(ctx, user)
-    ctx.replies.append(render_weak_areas(summary, await ctx.library(), suggestion))
+    as_rated = {a.area: a.mean for a in summarise(await ctx.store.skills(ctx.tenant, user), ctx.now.date()).areas}
+    ctx.replies.append(render_weak_areas(summary, await ctx.library(), suggestion, as_rated))
     await coaching.me_extras(ctx, summary)
 
 

@@ -45,7 +45,7 @@ async def community(h: Harness) -> None:
 async def test_weak_areas_count_each_rating_minus_its_raters_leniency(h: Harness) -> None:
     await community(h)
     me = text_of(await h.command("dee", "me"))
-    assert "Behavioural (category): 3 ratings, mean 4.00" in me  # 5 − kind's +1, three times
+    assert "Behavioural (category): 3 ratings, mean 5.00, calibrated 4.00" in me  # 5 − kind's +1, three times
     raw = await h.store.skills(h.tenant, "dee")
     assert sum(r.total for r in raw if r.area == "category:behavioural") == 15  # the tallies as given
 
@@ -121,3 +121,16 @@ async def test_me_progress_is_text_until_two_weeks_then_a_chart(h: Harness) -> N
     assert "**Behavioural** (4 answers): 4.0 → 3.0 over 2 weeks with ratings (4 ratings)" in second.text
     assert second.attachment is not None and second.attachment.filename == PROGRESS_FILENAME
     assert second.attachment.data.startswith(b"\x89PNG")
+
+
+async def test_the_self_rating_gap_is_against_the_calibrated_peer_mean(h: Harness) -> None:
+    await community(h)
+    thread = await question(h, "c6")
+    answer = await h.reply("dee", thread, ANSWER, channel="c6")
+    note = [n for n in h.outbox.notes if n.user_id == "dee" and n.message.buttons][-1]
+    five = note.message.buttons[4]
+    await h.press("dee", five.action, five.value)
+    await h.react("kind", answer, 5, channel="c6")  # as given: no gap; kind is +1, so 4
+    assert "You rate yourself 1.0 higher than your peers in Behavioural (1 answer)" in text_of(
+        await h.command("dee", "me")
+    )
