@@ -105,7 +105,11 @@ def leniencies(ratings: Iterable[Rated]) -> dict[str, float]:
     # S is singular (a constant added to a group's L fits as well): solve where each group sums
     # to 0, then move each group so that its leniencies weighted by shared ratings average 0.
     groups = _components(items, len(raters))
-    fitted = _conjugate_gradient(apply, rhs, groups)
+    diag = [0.0] * len(raters)  # S's diagonal, for the preconditioner
+    for item in items:
+        for j, _ in item:
+            diag[j] += 1 - 1 / len(item)
+    fitted = _conjugate_gradient(apply, rhs, groups, diag)
     for group in groups:
         shift = sum(count[j] * fitted[j] for j in group) / sum(count[j] for j in group)
         for j in group:
@@ -208,11 +212,12 @@ def _components(items: list[list[tuple[int, float]]], n: int) -> list[list[int]]
 
 
 def _conjugate_gradient(
-    apply: Callable[[list[float]], list[float]], b: list[float], zero_sum: list[list[int]]
+    apply: Callable[[list[float]], list[float]], b: list[float], zero_sum: list[list[int]], diag: list[float]
 ) -> list[float]:
     """Solve S·x = b for the symmetric positive semi-definite S on the subspace where each
     group of `zero_sum` sums to 0 (conjugate gradients, every vector projected onto it; S's
-    null space is the groups' constants, so there the solution is unique)."""
+    null space is the groups' constants, so there the solution is unique). Preconditioned by
+    P·diag(S)⁻¹·P, which is positive definite on that subspace."""
 
     def project(v: list[float]) -> list[float]:
         v = list(v)
@@ -223,24 +228,31 @@ def _conjugate_gradient(
         return v
 
     n = len(b)
+    inv = [1 / d if d > 1e-12 else 1.0 for d in diag]
+
+    def precondition(v: list[float]) -> list[float]:
+        return project([v[i] * inv[i] for i in range(n)])
+
     x = [0.0] * n
     r = project(b)
-    p = list(r)
-    rr = sum(v * v for v in r)
+    z = precondition(r)
+    p = list(z)
+    rz = sum(r[i] * z[i] for i in range(n))
     scale = math.sqrt(sum(v * v for v in b)) or 1.0
     for _ in range(max(100, 4 * n)):
-        if math.sqrt(rr) <= 1e-12 * scale:
+        if math.sqrt(sum(v * v for v in r)) <= 1e-12 * scale or rz <= 0:
             break
         ap = project(apply(p))
         pap = sum(p[i] * ap[i] for i in range(n))
         if pap <= 0:
             break
-        alpha = rr / pap
+        alpha = rz / pap
         x = [x[i] + alpha * p[i] for i in range(n)]
         r = [r[i] - alpha * ap[i] for i in range(n)]
-        rr_next = sum(v * v for v in r)
-        p = [r[i] + (rr_next / rr) * p[i] for i in range(n)]
-        rr = rr_next
+        z = precondition(r)
+        rz_next = sum(r[i] * z[i] for i in range(n))
+        p = [z[i] + (rz_next / rz) * p[i] for i in range(n)]
+        rz = rz_next
     return x
 
 

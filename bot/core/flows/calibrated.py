@@ -22,7 +22,7 @@ from bot.core.views import area_label, render_leaderboard
 
 log = logging.getLogger(__name__)
 
-CALIBRATION_WINDOW = 50_000  # leniency is measured on the most recent shared ratings (bounded work)
+CALIBRATION_WINDOW = 20_000  # leniency is measured on the most recent shared ratings (bounded work)
 CHART_FAILED = "(The chart could not be drawn this time; the numbers are all here.)"
 
 
