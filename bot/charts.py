@@ -122,14 +122,14 @@ def render_report(chart: ReportChart) -> bytes:
     _plain(areas)
     _plain(weeks)
     _plain(raters)
-    areas.set_title("Members weak in each area (one of their two weakest)", fontsize=15, loc="left")
+    areas.set_title("Members weak in each area", fontsize=15, loc="left")
     if chart.areas:
         ys = list(range(len(chart.areas)))[::-1]
         areas.barh(ys, [a.rated for a in chart.areas], color="#DDDDDD", label="members rated in it")
-        areas.barh(ys, [a.weak for a in chart.areas], color=VERMILLION, label="weak in it")
+        areas.barh(ys, [a.weak for a in chart.areas], color=VERMILLION, label="weak in it (one of their two weakest)")
         areas.set_yticks(ys)
         areas.set_yticklabels([_short(a.label, 24) for a in chart.areas], fontsize=11)
-        areas.legend(loc="lower right", fontsize=11, frameon=False)
+        areas.legend(loc="upper right", bbox_to_anchor=(1.0, -0.16), ncol=2, fontsize=11, frameon=False)
     else:
         _empty(areas, "No member has enough ratings yet")
     weeks.set_title("Participation per week", fontsize=15, loc="left")
