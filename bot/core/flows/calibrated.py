@@ -4,7 +4,6 @@ add. The numbers are computed at read time (bot.core.calibrated says why)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -13,17 +12,14 @@ from typing import Any
 from bot.core import calibrated, community_report, progress, scoring
 from bot.core.analytics import DailySkill, summarise
 from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration, calibrate, score_counts
-from bot.core.chart_kinds import Chart
 from bot.core.flows.context import Context, Public
+from bot.core.flows.pictures import attach_later
 from bot.core.messages import Attachment, Message
 from bot.core.self_assessment import SelfRated
 from bot.core.text import user_text
 from bot.core.views import area_label, render_leaderboard
 
-log = logging.getLogger(__name__)
-
 CALIBRATION_WINDOW = 20_000  # leniency is measured on the most recent shared ratings (bounded work)
-CHART_FAILED = "(The chart could not be drawn this time; the numbers are all here.)"
 
 
 async def calibration(ctx: Context) -> Calibration:
@@ -59,27 +55,6 @@ def category_labeller(library: Any) -> Callable[[str], str]:
         return str(known.name) if known else category.replace("_", " ")
 
     return label
-
-
-def attach_later(ctx: Context, index: int, chart: Chart, filename: str) -> None:
-    """Draw `chart` once the event's transaction has committed and attach it to reply `index`;
-    if drawing fails the text stays, with a note."""
-    renderer = ctx.renderer
-    if renderer is None:
-        return
-
-    async def draw() -> None:
-        text = ctx.replies[index]
-        assert isinstance(text, Message)
-        try:
-            png = await renderer(chart)
-        except Exception:
-            log.exception("a chart could not be drawn")
-            ctx.replies[index] = replace(text, text=f"{text.text}\n{CHART_FAILED}")
-            return
-        ctx.replies[index] = replace(text, attachment=Attachment(filename, png, "image/png"))
-
-    ctx.after_commit.append(draw)
 
 
 # --- /mock me progress -------------------------------------------------------------------------
