@@ -25,7 +25,8 @@ SCORING_HELP = (
     "Points: 10 per answer; 2 × n × (r̃ − 1) for the n ratings your answers received, where r̃ is "
     "your mean rating shrunk toward the community mean (r̃ = (sum + 5·mean) / (n + 5)), so one lucky "
     "5 doesn't top the board; 1 per rating you give (at most 10 a day); and a question-of-the-day "
-    "streak bonus of 2 per consecutive scheduled day (up to 10)."
+    "streak bonus of 2 per consecutive scheduled day (up to 10). `calibrated` orders the board by the "
+    "same points with each rating counted as score − its rater's leniency (README: Rater calibration)."
 )
 
 

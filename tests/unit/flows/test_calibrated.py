@@ -134,3 +134,9 @@ async def test_the_self_rating_gap_is_against_the_calibrated_peer_mean(h: Harnes
     assert "You rate yourself 1.0 higher than your peers in Behavioural (1 answer)" in text_of(
         await h.command("dee", "me")
     )
+
+
+async def test_the_leaderboard_help_explains_the_calibrated_view(h: Harness) -> None:
+    text = text_of(await h.command("dee", "help leaderboard"))
+    assert "[calibrated]" in text and "score − its rater's leniency" in text
+    assert "raters" in text_of(await h.command("dee", "help raters"))
