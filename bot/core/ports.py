@@ -248,7 +248,6 @@ class CoachingRepository(Protocol):
     """Self-ratings, per-person nudge choices, the community's mean per weak area, and the
     reads behind rater calibration and the community report."""
 
-    async def community_area_means(self, tenant: str) -> dict[str, float]: ...
     async def peer_ratings_of(self, answer_id: int, author_id: str) -> int: ...
     async def save_self_rating(
         self, tenant: str, answer_id: int, user_id: str, category: str, score: int, at: datetime

@@ -18,13 +18,6 @@ from bot.storage.community import _BOARD_COLUMNS, _board_row
 from bot.storage.sql import Db
 
 
-def community_area_means(db: Db, tenant: str) -> dict[str, float]:
-    rows = db.execute(
-        "SELECT area, SUM(total), SUM(n) FROM skills WHERE tenant = ? AND n > 0 GROUP BY area", (tenant,)
-    ).fetchall()
-    return {str(area): total / n for area, total, n in rows if n}
-
-
 def peer_ratings_of(db: Db, answer_id: int, author_id: str) -> int:
     row = db.execute(
         "SELECT COUNT(*) FROM ratings WHERE answer_id = ? AND rater_id != ?", (answer_id, author_id)

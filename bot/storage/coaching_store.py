@@ -19,9 +19,6 @@ T = TypeVar("T")
 
 
 class CoachingMethods(StoreCalls):
-    async def community_area_means(self, tenant: str) -> dict[str, float]:
-        return await self._read(lambda db: coaching.community_area_means(db, tenant))
-
     async def peer_ratings_of(self, answer_id: int, author_id: str) -> int:
         return await self._read(lambda db: coaching.peer_ratings_of(db, answer_id, author_id))
 
