@@ -7,6 +7,7 @@ while the bot does; what the copy holds is the source as of the copy's start.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -92,7 +93,8 @@ async def _copy(source: Endpoint, target: Endpoint, force: bool, progress: Progr
             )
         await target.commit()
     except BaseException:
-        await target.rollback()
+        with contextlib.suppress(Exception):  # a lost connection: the server rolls back itself
+            await target.rollback()
         raise
     return Copied(source.label, target.label, len(order), sum(totals.values()), time.perf_counter() - started, verdict)
 
