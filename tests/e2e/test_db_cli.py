@@ -13,8 +13,7 @@ import pytest
 
 from bot.core.banks import Library
 from bot.core.clock import FakeClock
-from bot.storage.sqlite import SqliteStore
-from tests.fakes.busy_community import play
+from tests.fakes.busy_community import played_database
 from tests.fakes.process import ROOT
 
 
@@ -27,13 +26,7 @@ def mockpanel(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[
 
 @pytest.fixture
 async def played(tmp_path: Path, library: Library, clock: FakeClock) -> Path:
-    path = tmp_path / "mockpanel.db"
-    store = await SqliteStore.open(str(path))
-    try:
-        await play(store, library, clock)
-    finally:
-        await store.close()
-    return path
+    return await played_database(tmp_path / "mockpanel.db", library, clock)
 
 
 def counts(path: Path) -> dict[str, int]:

@@ -3,7 +3,9 @@ what `mockpanel db copy` must carry over (tests/unit/test_dbcopy*.py, tests/e2e/
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.core import scoring
@@ -24,6 +26,23 @@ STORY = (
     "Situation: our release slipped. Task: I had to recover it. Action: I cut the scope with the team "
     "and shipped daily. Result: we shipped in a week. Ünïcødé 🎉 — 面试 " + "and a long tail " * 50
 )
+
+
+async def played_database(path: Path, library: Library, clock: FakeClock) -> Path:
+    """A SQLite file with `play` played in it."""
+    store = await SqliteStore.open(str(path))
+    try:
+        await play(store, library, clock)
+    finally:
+        await store.close()
+    return path
+
+
+def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows, as SQLite holds them (types included), in a fixed order."""
+    with sqlite3.connect(path) as db:
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {name: sorted(db.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
 
 
 async def play(store: SqliteStore, library: Library, clock: FakeClock) -> list[Harness]:

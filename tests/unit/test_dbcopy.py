@@ -16,28 +16,16 @@ from bot.dbtools.copy import CopyMismatch, copy_database
 from bot.dbtools.engines import SqliteEndpoint, latest_version
 from bot.dbtools.progress import Progress
 from bot.storage.sqlite import SqliteStore
-from tests.fakes.busy_community import ALWAYS_EMPTY, play, what_people_see
+from tests.fakes.busy_community import ALWAYS_EMPTY, played_database, table_rows, what_people_see
 
 
 def quiet() -> Progress:
     return Progress(io.StringIO(), tty=False)
 
 
-def table_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(path) as db:
-        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {name: sorted(db.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
-
-
 @pytest.fixture
 async def source(tmp_path: Path, library: Library, clock: FakeClock) -> Path:
-    path = tmp_path / "source.db"
-    store = await SqliteStore.open(str(path))
-    try:
-        await play(store, library, clock)
-    finally:
-        await store.close()
-    return path
+    return await played_database(tmp_path / "source.db", library, clock)
 
 
 async def test_every_table_is_copied_row_for_row_and_boards_and_weak_areas_read_the_same(
