@@ -15,6 +15,7 @@ from bot.dbtools.engines import BATCH, Endpoint, quote
 from bot.dbtools.tables import BOOKKEEPING, Column, Table, pg_kind
 from bot.storage import pg_schema
 
+CONNECT_WITHIN = 10.0  # seconds
 _COLUMNS = """
 SELECT c.table_name, c.column_name, c.data_type
   FROM information_schema.columns c
@@ -49,15 +50,16 @@ class PgEndpoint(Endpoint):
 
     @classmethod
     async def open(cls, url: str, *, source: bool) -> PgEndpoint:
+        side = "--from" if source else "--to"
         try:
-            conn = await asyncpg.connect(url)
+            conn = await asyncpg.connect(url, timeout=CONNECT_WITHIN)
         except Exception as error:  # malformed URL, server down, password refused: one line each
-            raise MockpanelError(pg_schema.describe_connect_error(url, error)) from None
+            raise MockpanelError(f"{side}: {pg_schema.describe_connect_error(url, error)}") from None
         schema = await conn.fetchval("SELECT current_schema()")
         if schema is None:
             await conn.close()
             raise MockpanelError(
-                f"{pg_schema.safe_url(url)}: none of the schemas in its search_path exists; create the schema "
+                f"{side}: {pg_schema.safe_url(url)}: none of the schemas in its search_path exists; create the schema "
                 "first (CREATE SCHEMA ...) or fix search_path."
             )
         return cls(url, conn, str(schema))

@@ -59,8 +59,9 @@ async def test_copy_prints_one_verified_summary_and_progress_lines_on_stderr(pla
         ("missing.db", "copy.db", "the source missing.db does not exist"),
         ("mockpanel.db", "mockpanel.db", "--from and --to are the same database"),
         ("mockpanel.db", "nowhere/copy.db", "the folder"),
-        ("mockpanel.db", "postgresql://mp@127.0.0.1:notaport/db", ""),
-        ("mockpanel.db", "postgresql://mp:pw@127.0.0.1:9/db", ""),
+        ("mockpanel.db", "postgresql://mp@127.0.0.1:notaport/db", "--to: not a PostgreSQL URL"),
+        ("mockpanel.db", "postgresql://mp:pw@127.0.0.1:9/db", "--to: cannot reach PostgreSQL at 127.0.0.1:9"),
+        ("postgresql://mp:pw@127.0.0.1:9/db", "copy.db", "--from: cannot reach PostgreSQL"),
     ],
 )
 async def test_bad_input_is_one_line_and_exit_2(

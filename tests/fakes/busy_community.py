@@ -48,7 +48,7 @@ def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 async def play(store: SqliteStore, library: Library, clock: FakeClock) -> list[Harness]:
     """Rounds of every kind in two communities, a day apart, with ratings (some ordered),
     feedback, self-ratings, a QOTD schedule, a practice, a bank, a suggestion, settings; one
-    round left open so timers wait; the Slack inbox and adapter state too."""
+    round left open so timers wait; the Slack inbox, adapter state and an outbox lease too."""
     played = []
     for tenant in TENANTS:
         h = Harness(store, library, clock, tenant=tenant)
@@ -66,6 +66,8 @@ async def play(store: SqliteStore, library: Library, clock: FakeClock) -> list[H
         played.append(h)
     await store.inbox_add("slack", '{"event": "still to handle", "text": "ünïcødé"}', clock.now())
     await store.kv_put("slack.installations", "T0001||", '{"bot_token": "xoxb-not-real"}', clock.now())
+    # A lane some process is delivering as the copy is taken (its lease runs out on its own).
+    await store.lease_lane(TENANTS[0], "c1", "host-1:4242", clock.now(), clock.now() + timedelta(seconds=30))
     return played
 
 
