@@ -19,7 +19,6 @@ from bot.dbtools.progress import Progress
 from bot.runtime import open_store
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.busy_community import played_database, table_rows, what_people_see
-from tests.pg import pg_url  # noqa: F401 - the fixture
 
 
 def quiet() -> Progress:
@@ -48,7 +47,7 @@ async def test_round_trip_keeps_every_row_board_and_weak_area(
     source: Path,
     tmp_path: Path,
     clock: FakeClock,
-    pg_url: str,  # noqa: F811
+    pg_url: str,
 ) -> None:
     there = await copy_database(str(source), pg_url, progress=quiet())
     back = await copy_database(pg_url, str(tmp_path / "back.db"), progress=quiet())
@@ -64,7 +63,7 @@ async def test_round_trip_keeps_every_row_board_and_weak_area(
     assert seen[0] == seen[1] == seen[2]
 
 
-async def test_new_rows_on_postgresql_get_ids_after_the_copied_ones(source: Path, pg_url: str) -> None:  # noqa: F811
+async def test_new_rows_on_postgresql_get_ids_after_the_copied_ones(source: Path, pg_url: str) -> None:
     await copy_database(str(source), pg_url, progress=quiet())
     with sqlite3.connect(source) as db:
         (highest,) = db.execute("SELECT MAX(id) FROM rounds").fetchone()
@@ -86,7 +85,7 @@ async def test_new_rows_on_postgresql_get_ids_after_the_copied_ones(source: Path
 
 async def test_a_non_empty_postgresql_target_is_refused_then_replaced_with_force(
     source: Path,
-    pg_url: str,  # noqa: F811
+    pg_url: str,
 ) -> None:
     await copy_database(str(source), pg_url, progress=quiet())
     with pytest.raises(MockpanelError, match=r"is not empty .*--force"):
@@ -100,7 +99,7 @@ async def test_a_non_empty_postgresql_target_is_refused_then_replaced_with_force
 async def test_a_failed_verification_leaves_the_postgresql_target_as_it_was(
     source: Path,
     pg_url: str,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     insert = PgEndpoint.insert
 
@@ -118,7 +117,7 @@ async def test_a_failed_verification_leaves_the_postgresql_target_as_it_was(
         await conn.close()
 
 
-async def test_text_postgresql_cannot_hold_is_refused_by_name(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+async def test_text_postgresql_cannot_hold_is_refused_by_name(tmp_path: Path, pg_url: str) -> None:
     path = tmp_path / "nul.db"
     await (await SqliteStore.open(str(path))).close()
     with sqlite3.connect(path) as db:
@@ -127,7 +126,7 @@ async def test_text_postgresql_cannot_hold_is_refused_by_name(tmp_path: Path, pg
         await copy_database(str(path), pg_url, progress=quiet())
 
 
-async def test_a_database_that_does_not_exist_is_named_in_one_line(source: Path, pg_url: str) -> None:  # noqa: F811
+async def test_a_database_that_does_not_exist_is_named_in_one_line(source: Path, pg_url: str) -> None:
     server = pg_url.split("?")[0].rsplit("/", 1)[0]
     with pytest.raises(MockpanelError, match=r"^--to: database no_such_db does not exist on ") as refused:
         await copy_database(str(source), f"{server}/no_such_db", progress=quiet())
