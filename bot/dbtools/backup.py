@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.core.errors import MockpanelError
-from bot.dbtools.engines import is_postgres
+from bot.dbtools.engines import is_postgres, read_only_uri
 
 
 class UsePgDump(MockpanelError):
@@ -53,7 +53,7 @@ def backup(db: str, path: str, *, force: bool = False) -> str:
 def _copy(source: Path, partial: Path) -> int:
     try:
         with (
-            contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reader,
+            contextlib.closing(sqlite3.connect(read_only_uri(source), uri=True)) as reader,
             contextlib.closing(sqlite3.connect(partial)) as writer,
         ):
             reader.execute("PRAGMA busy_timeout = 5000")

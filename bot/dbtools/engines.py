@@ -10,6 +10,7 @@ import abc
 import contextlib
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,11 @@ BATCH = 5_000  # rows read and written at a time
 def latest_version() -> int:
     """The schema version this mockpanel writes (the two engines' migrations share numbers)."""
     return max(number for number, _ in migrations())
+
+
+def read_only_uri(path: Path) -> str:
+    """SQLite's URI for opening a file read-only (a `?` or `#` in the name quoted)."""
+    return f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
 
 
 def is_postgres(where: str) -> bool:
@@ -120,7 +126,7 @@ class SqliteEndpoint(Endpoint):
         created = not source and not file.exists()
         try:
             if source:  # read-only: a copy never changes its source
-                connection = sqlite3.connect(f"file:{file}?mode=ro", uri=True, isolation_level=None)
+                connection = sqlite3.connect(read_only_uri(file), uri=True, isolation_level=None)
             else:
                 connection = sqlite3.connect(file, isolation_level=None)
             connection.execute("PRAGMA busy_timeout = 5000")  # a running bot's commit takes milliseconds

@@ -35,7 +35,7 @@ async def test_a_backup_taken_while_the_bot_runs_holds_what_is_only_in_the_wal(t
 
 
 async def test_an_existing_file_is_kept_unless_forced(tmp_path: Path) -> None:
-    db = tmp_path / "mockpanel.db"
+    db = tmp_path / "mock panel?#1.db"  # characters SQLite's URIs give a meaning
     await (await SqliteStore.open(str(db))).close()
     target = tmp_path / "backup.db"
     target.write_text("an older backup")
