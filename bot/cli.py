@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     _discord_parser(sub)
     _doctor_parser(sub)
+    from bot.dbtools.cli import add_parser as db_parser
+
+    db_parser(sub)
     return parser
 
 
@@ -115,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db = getattr(args, "db", None) or settings.db
         if args.command == "demo":
             return _demo(args.db or DEMO_DB)
-        if args.command != "discord":
+        if args.command not in ("discord", "db"):  # `db` names its databases itself
             _check_db_folder(db)
         if args.command == "console":
             asyncio.run(_console(dataclasses.replace(settings, db=db), args.user))
@@ -133,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.adapters.discord.main import run_cli
 
             return run_cli(args, settings)
+        elif args.command == "db":
+            from bot.dbtools.cli import run_cli as run_db
+
+            return run_db(args, settings)
     except MockpanelError as error:
         print(f"mockpanel: {error}", file=sys.stderr)
         return 2
