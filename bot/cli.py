@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("platform", choices=["discord", "slack", "all"])
     run.add_argument("--http", action="store_true", help="Slack: serve the Events API over HTTP instead of Socket Mode")
     run.add_argument("--port", type=int, default=3000, help="Slack HTTP mode: the port to listen on")
+    run.add_argument("--shards", help="Discord: the total number of shards, or auto (default: no sharding)")
+    run.add_argument("--shard-ids", help="Discord: the shards this process runs, e.g. 0,1 (default: all)")
     migrate = sub.add_parser("migrate", help="create or upgrade the database")
     migrate.add_argument("--db")
     bank = sub.add_parser("bank", help="question banks")
@@ -73,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     _discord_parser(sub)
     _doctor_parser(sub)
+    from bot.dbtools.cli import add_parser as db_parser
+
+    db_parser(sub)
     return parser
 
 
@@ -80,6 +85,16 @@ def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     doctor = sub.add_parser("doctor", help="check the settings, database, banks and platform access before a run")
     doctor.add_argument("platform", nargs="?", choices=["discord", "slack", "all"], default="all")
     doctor.add_argument("--http", action="store_true", help="Slack: check for HTTP mode instead of Socket Mode")
+    doctor.add_argument(
+        "--processes", type=_count, metavar="N",
+        help="PostgreSQL: how many mockpanel processes share the database (shards, workers, hosts), for the pool check",
+    )  # fmt: skip
+
+
+def _count(text: str) -> int:
+    if not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"a number of processes (1 or more), not {text!r}")
+    return int(text)
 
 
 def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -103,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db = getattr(args, "db", None) or settings.db
         if args.command == "demo":
             return _demo(args.db or DEMO_DB)
-        if args.command != "discord":
+        if args.command not in ("discord", "db"):  # `db` names its databases itself
             _check_db_folder(db)
         if args.command == "console":
             asyncio.run(_console(dataclasses.replace(settings, db=db), args.user))
@@ -121,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.adapters.discord.main import run_cli
 
             return run_cli(args, settings)
+        elif args.command == "db":
+            from bot.dbtools.cli import run_cli as run_db
+
+            return run_db(args, settings)
     except MockpanelError as error:
         print(f"mockpanel: {error}", file=sys.stderr)
         return 2
@@ -275,6 +294,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         except ModuleNotFoundError as error:
             raise MockpanelError(f"the {platform} adapter is not part of this version of mockpanel") from error
         servers.append(module.serve)
+        if hasattr(module, "check_args"):
+            module.check_args(settings, args)  # bad flags: one line, before the database is touched
     routing = RoutingOutbox()
     runtime = await build(settings, routing, SystemClock())
     if "slack" in platforms:

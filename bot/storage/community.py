@@ -46,6 +46,8 @@ def set_opt_out(db: Db, tenant: str, user_id: str, opted_out: bool) -> None:
 
 
 def display_names(db: Db, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}  # `IN ()` is SQLite's only
     marks = ",".join("?" * len(user_ids))
     rows = db.execute(
         f"SELECT user_id, display_name FROM users WHERE tenant = ? AND user_id IN ({marks})",
@@ -191,6 +193,8 @@ def save_feedback(
 
 
 def feedback_for(db: Db, answer_ids: Sequence[int]) -> list[tuple[int, str, str, str, str]]:
+    if not answer_ids:
+        return []  # `IN ()` is SQLite's only
     marks = ",".join("?" * len(answer_ids))
     rows = db.execute(
         f"SELECT answer_id, rater_id, keep, stop, start FROM feedback WHERE answer_id IN ({marks}) ORDER BY created_at",
