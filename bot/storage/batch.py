@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from bot.core import scoring, tallies
 from bot.core.tallies import CommunityMean, Deltas, GivenKey
+from bot.storage.sql import Db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,14 +77,14 @@ class Pending:
             yield layer
             layer = layer.parent
 
-    def given_today(self, db: sqlite3.Connection, key: GivenKey) -> int:
+    def given_today(self, db: Db, key: GivenKey) -> int:
         for layer in self._layers():
             if key in layer.given:
                 return layer.given[key]
         row = db.execute("SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?", key).fetchone()
         return int(row[0]) if row else 0
 
-    def mean(self, db: sqlite3.Connection, tenant: str) -> CommunityMean:
+    def mean(self, db: Db, tenant: str) -> CommunityMean:
         for layer in self._layers():
             if tenant in layer.community:
                 return layer.community[tenant]
@@ -94,7 +95,7 @@ class Pending:
             return CommunityMean(0, 0, scoring.DEFAULT_PRIOR_MEAN)
         return CommunityMean(int(row[0]), int(row[1]), float(row[2]))
 
-    def rating_counted(self, db: sqlite3.Connection, tenant: str, delta_sum: int, delta_n: int) -> None:
+    def rating_counted(self, db: Db, tenant: str, delta_sum: int, delta_n: int) -> None:
         """An overall rating moved the community's sums (and maybe its prior)."""
         mean, rebased = tallies.community_after(self.mean(db, tenant), delta_sum, delta_n)
         self.community[tenant] = mean
@@ -121,7 +122,7 @@ class staged:  # lower case: used as `with staged(db) as pending`, as the functi
 
     __slots__ = ("db", "own")
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Db) -> None:
         self.db = db
         self.own: Pending | None = None
 
@@ -147,7 +148,7 @@ class layer:
 
     __slots__ = ("batch", "db", "own")
 
-    def __init__(self, db: sqlite3.Connection, batch: Pending) -> None:
+    def __init__(self, db: Db, batch: Pending) -> None:
         self.db = db
         self.batch = batch
         self.own = Pending(batch)
@@ -194,11 +195,12 @@ _BOARD_ADD = (  # SET expressions see the row as it was before this UPDATE
 )
 _BUCKET_ADD = (
     "INSERT INTO board_buckets (tenant, scope, period, bucket, n) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = n + excluded.n"
+    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = board_buckets.n + excluded.n"
 )
 _SKILL_UPSERT = (
     "INSERT INTO skills (tenant, user_id, area, day, n, total) VALUES (?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = n + excluded.n, total = total + excluded.total"
+    " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = skills.n + excluded.n,"
+    " total = skills.total + excluded.total"
 )
 _GIVEN_UPSERT = (
     "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, ?)"
@@ -206,7 +208,7 @@ _GIVEN_UPSERT = (
 )
 
 
-def flush(db: sqlite3.Connection, pending: Pending) -> None:
+def flush(db: Db, pending: Pending) -> None:
     """Write what the pending deltas add up to: one statement per table (and the board's rank
     counts moved once per bucket, not once per row)."""
     if not pending:
@@ -229,7 +231,7 @@ def flush(db: sqlite3.Connection, pending: Pending) -> None:
     pending.rebased.clear()
 
 
-def _write_board(db: sqlite3.Connection, pending: Pending) -> None:
+def _write_board(db: Db, pending: Pending) -> None:
     """Each touched row added to, scored by the core's formula and written by one UPDATE that
     also reports the row's stored score (the rank counts move once per bucket); the rows it
     did not find are inserted. The connection needs `register_functions`."""

@@ -3,22 +3,22 @@ per weak area (for the chart's reference line), read from the same daily aggrega
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from bot.core.clock import iso
 from bot.core.self_assessment import SelfRated
+from bot.storage.sql import Db
 
 
-def community_area_means(db: sqlite3.Connection, tenant: str) -> dict[str, float]:
+def community_area_means(db: Db, tenant: str) -> dict[str, float]:
     rows = db.execute(
         "SELECT area, SUM(total), SUM(n) FROM skills WHERE tenant = ? AND n > 0 GROUP BY area", (tenant,)
     ).fetchall()
     return {str(area): total / n for area, total, n in rows if n}
 
 
-def peer_ratings_of(db: sqlite3.Connection, answer_id: int, author_id: str) -> int:
+def peer_ratings_of(db: Db, answer_id: int, author_id: str) -> int:
     row = db.execute(
         "SELECT COUNT(*) FROM ratings WHERE answer_id = ? AND rater_id != ?", (answer_id, author_id)
     ).fetchone()
@@ -26,7 +26,7 @@ def peer_ratings_of(db: sqlite3.Connection, answer_id: int, author_id: str) -> i
 
 
 def save_self_rating(
-    db: sqlite3.Connection, tenant: str, answer_id: int, user_id: str, category: str, score: int, at: datetime
+    db: Db, tenant: str, answer_id: int, user_id: str, category: str, score: int, at: datetime
 ) -> None:
     db.execute(
         "INSERT INTO self_ratings (answer_id, tenant, user_id, category, score, created_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -35,7 +35,7 @@ def save_self_rating(
     )
 
 
-def self_rated(db: sqlite3.Connection, tenant: str, user_id: str) -> list[SelfRated]:
+def self_rated(db: Db, tenant: str, user_id: str) -> list[SelfRated]:
     """Each self-rated answer still standing, with its peers' overall ratings (sum, count)."""
     rows = db.execute(
         "SELECT s.category, s.score, COALESCE(SUM(r.score), 0), COUNT(r.score)"
@@ -48,12 +48,12 @@ def self_rated(db: sqlite3.Connection, tenant: str, user_id: str) -> list[SelfRa
     return [SelfRated(str(c), int(score), int(total), int(n)) for c, score, total, n in rows]
 
 
-def nudges_on(db: sqlite3.Connection, tenant: str, user_id: str) -> bool:
+def nudges_on(db: Db, tenant: str, user_id: str) -> bool:
     row = db.execute("SELECT nudges FROM coaching_prefs WHERE tenant = ? AND user_id = ?", (tenant, user_id)).fetchone()
     return row is None or bool(row[0])
 
 
-def set_nudges(db: sqlite3.Connection, tenant: str, user_id: str, on: bool) -> None:
+def set_nudges(db: Db, tenant: str, user_id: str, on: bool) -> None:
     db.execute(
         "INSERT INTO coaching_prefs (tenant, user_id, nudges) VALUES (?, ?, ?)"
         " ON CONFLICT (tenant, user_id) DO UPDATE SET nudges = excluded.nudges",
@@ -61,7 +61,7 @@ def set_nudges(db: sqlite3.Connection, tenant: str, user_id: str, on: bool) -> N
     )
 
 
-def export_user(db: sqlite3.Connection, tenant: str, user_id: str) -> dict[str, Any]:
+def export_user(db: Db, tenant: str, user_id: str) -> dict[str, Any]:
     """Only what is stored: someone who never self-rated or chose about nudges has nothing here."""
     out: dict[str, Any] = {}
     rows = db.execute(
@@ -81,6 +81,6 @@ def export_user(db: sqlite3.Connection, tenant: str, user_id: str) -> dict[str, 
     return out
 
 
-def delete_user(db: sqlite3.Connection, tenant: str, user_id: str) -> None:
+def delete_user(db: Db, tenant: str, user_id: str) -> None:
     db.execute("DELETE FROM self_ratings WHERE tenant = ? AND user_id = ?", (tenant, user_id))
     db.execute("DELETE FROM coaching_prefs WHERE tenant = ? AND user_id = ?", (tenant, user_id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,21 +18,22 @@ from bot.storage.scores import (
     touch_user,
     withdraw_answer,
 )
+from bot.storage.sql import Db
 
 
-def get_config(db: sqlite3.Connection, tenant: str) -> dict[str, Any]:
+def get_config(db: Db, tenant: str) -> dict[str, Any]:
     row = db.execute("SELECT config FROM communities WHERE tenant = ?", (tenant,)).fetchone()
     return {} if row is None else dict(json.loads(row[0]))
 
 
-def save_config(db: sqlite3.Connection, tenant: str, config: dict[str, Any]) -> None:
+def save_config(db: Db, tenant: str, config: dict[str, Any]) -> None:
     db.execute(
         "INSERT INTO communities (tenant, config) VALUES (?, ?) ON CONFLICT (tenant) DO UPDATE SET config = excluded.config",
         (tenant, json.dumps(config)),
     )
 
 
-def set_opt_out(db: sqlite3.Connection, tenant: str, user_id: str, opted_out: bool) -> None:
+def set_opt_out(db: Db, tenant: str, user_id: str, opted_out: bool) -> None:
     touch_user(db, tenant, user_id, "")
     db.execute(
         "UPDATE users SET opted_out = ? WHERE tenant = ? AND user_id = ?",
@@ -45,7 +45,7 @@ def set_opt_out(db: sqlite3.Connection, tenant: str, user_id: str, opted_out: bo
     )
 
 
-def display_names(db: sqlite3.Connection, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
+def display_names(db: Db, tenant: str, user_ids: Sequence[str]) -> dict[str, str]:
     marks = ",".join("?" * len(user_ids))
     rows = db.execute(
         f"SELECT user_id, display_name FROM users WHERE tenant = ? AND user_id IN ({marks})",
@@ -54,7 +54,7 @@ def display_names(db: sqlite3.Connection, tenant: str, user_ids: Sequence[str]) 
     return {r[0]: r[1] or r[0] for r in rows}
 
 
-def members_named(db: sqlite3.Connection, tenant: str, name: str, limit: int = 10) -> dict[str, str]:
+def members_named(db: Db, tenant: str, name: str, limit: int = 10) -> dict[str, str]:
     """The members whose id or display name is `name` in any case; without a match, the
     members whose name starts like it, or else some members: choices for an error."""
     for where, value in (
@@ -82,7 +82,7 @@ def _board_row(r: Sequence[Any]) -> BoardRow:
     return BoardRow(r[0], r[1], float(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]))
 
 
-def leaderboard(db: sqlite3.Connection, tenant: str, scope: str, period: str, limit: int) -> list[BoardRow]:
+def leaderboard(db: Db, tenant: str, scope: str, period: str, limit: int) -> list[BoardRow]:
     rows = db.execute(
         f"SELECT {_BOARD_COLUMNS} FROM board b LEFT JOIN users u ON u.tenant = b.tenant AND u.user_id = b.user_id"
         " WHERE b.tenant = ? AND b.scope = ? AND b.period = ? AND b.hidden = 0"
@@ -92,9 +92,7 @@ def leaderboard(db: sqlite3.Connection, tenant: str, scope: str, period: str, li
     return [_board_row(r) for r in rows]
 
 
-def board_row(
-    db: sqlite3.Connection, tenant: str, scope: str, period: str, user_id: str
-) -> tuple[BoardRow, int] | None:
+def board_row(db: Db, tenant: str, scope: str, period: str, user_id: str) -> tuple[BoardRow, int] | None:
     """A user's row and rank (1 = top) among the users shown on that board."""
     row = db.execute(
         f"SELECT {_BOARD_COLUMNS} FROM board b LEFT JOIN users u ON u.tenant = b.tenant AND u.user_id = b.user_id"
@@ -119,7 +117,7 @@ def board_row(
     return _board_row(row), int(above) + int(near) + 1
 
 
-def skills(db: sqlite3.Connection, tenant: str, user_id: str) -> list[DailySkill]:
+def skills(db: Db, tenant: str, user_id: str) -> list[DailySkill]:
     rows = db.execute(
         "SELECT area, day, n, total FROM skills WHERE tenant = ? AND user_id = ? AND n > 0",
         (tenant, user_id),
@@ -127,24 +125,25 @@ def skills(db: sqlite3.Connection, tenant: str, user_id: str) -> list[DailySkill
     return [DailySkill(r[0], date.fromisoformat(r[1]), int(r[2]), int(r[3])) for r in rows]
 
 
-def best_streak(db: sqlite3.Connection, tenant: str, user_id: str) -> int:
+def best_streak(db: Db, tenant: str, user_id: str) -> int:
     row = db.execute("SELECT MAX(length) FROM streaks WHERE tenant = ? AND user_id = ?", (tenant, user_id)).fetchone()
     return int(row[0] or 0)
 
 
-def save_schedule(db: sqlite3.Connection, tenant: str, s: QotdSchedule) -> None:
+def save_schedule(db: Db, tenant: str, s: QotdSchedule) -> None:
     spec = {
         "at": s.at, "timezone": s.timezone, "days": list(s.days), "category": s.category, "bank": s.bank,
         "paused_until": s.paused_until.isoformat() if s.paused_until else None, "paused": s.paused,
         "close_hours": s.close_hours,
     }  # fmt: skip
     db.execute(
-        "INSERT OR REPLACE INTO qotd_schedules (tenant, channel_id, spec) VALUES (?, ?, ?)",
+        "INSERT INTO qotd_schedules (tenant, channel_id, spec) VALUES (?, ?, ?)"
+        " ON CONFLICT (tenant, channel_id) DO UPDATE SET spec = excluded.spec",
         (tenant, s.channel_id, json.dumps(spec)),
     )
 
 
-def get_schedule(db: sqlite3.Connection, tenant: str, channel_id: str) -> QotdSchedule | None:
+def get_schedule(db: Db, tenant: str, channel_id: str) -> QotdSchedule | None:
     row = db.execute(
         "SELECT spec FROM qotd_schedules WHERE tenant = ? AND channel_id = ?", (tenant, channel_id)
     ).fetchone()
@@ -158,7 +157,7 @@ def get_schedule(db: sqlite3.Connection, tenant: str, channel_id: str) -> QotdSc
     )  # fmt: skip
 
 
-def qotd_used(db: sqlite3.Connection, tenant: str, channel_id: str) -> set[str]:
+def qotd_used(db: Db, tenant: str, channel_id: str) -> set[str]:
     rows = db.execute(
         "SELECT question_id FROM qotd_history WHERE tenant = ? AND channel_id = ?",
         (tenant, channel_id),
@@ -166,15 +165,16 @@ def qotd_used(db: sqlite3.Connection, tenant: str, channel_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def record_qotd(db: sqlite3.Connection, tenant: str, channel_id: str, question_id: str, at: datetime) -> None:
+def record_qotd(db: Db, tenant: str, channel_id: str, question_id: str, at: datetime) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO qotd_history (tenant, channel_id, question_id, posted_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO qotd_history (tenant, channel_id, question_id, posted_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (tenant, channel_id, question_id) DO UPDATE SET posted_at = excluded.posted_at",
         (tenant, channel_id, question_id, iso(at)),
     )
 
 
 def save_feedback(
-    db: sqlite3.Connection,
+    db: Db,
     answer_id: int,
     rater: str,
     keep: str,
@@ -183,12 +183,14 @@ def save_feedback(
     at: datetime,
 ) -> None:
     db.execute(
-        "INSERT OR REPLACE INTO feedback (answer_id, rater_id, keep, stop, start, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO feedback (answer_id, rater_id, keep, stop, start, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (answer_id, rater_id) DO UPDATE SET keep = excluded.keep, stop = excluded.stop,"
+        " start = excluded.start, created_at = excluded.created_at",
         (answer_id, rater, keep, stop, start, iso(at)),
     )
 
 
-def feedback_for(db: sqlite3.Connection, answer_ids: Sequence[int]) -> list[tuple[int, str, str, str, str]]:
+def feedback_for(db: Db, answer_ids: Sequence[int]) -> list[tuple[int, str, str, str, str]]:
     marks = ",".join("?" * len(answer_ids))
     rows = db.execute(
         f"SELECT answer_id, rater_id, keep, stop, start FROM feedback WHERE answer_id IN ({marks}) ORDER BY created_at",
@@ -197,7 +199,7 @@ def feedback_for(db: sqlite3.Connection, answer_ids: Sequence[int]) -> list[tupl
     return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
 
-def export_user(db: sqlite3.Connection, tenant: str, user_id: str) -> dict[str, Any]:
+def export_user(db: Db, tenant: str, user_id: str) -> dict[str, Any]:
     def rows(sql: str) -> list[dict[str, Any]]:
         cursor = db.execute(sql, (tenant, user_id))
         names = [d[0] for d in cursor.description]
@@ -220,7 +222,7 @@ def export_user(db: sqlite3.Connection, tenant: str, user_id: str) -> dict[str, 
     }
 
 
-def delete_user(db: sqlite3.Connection, tenant: str, user_id: str, at: datetime) -> None:
+def delete_user(db: Db, tenant: str, user_id: str, at: datetime) -> None:
     """Remove a user's ratings through the same path as a removed reaction (so other people's
     boards stay right), withdraw their answers, then drop everything else keyed by them."""
     given = db.execute(
@@ -256,14 +258,15 @@ def delete_user(db: sqlite3.Connection, tenant: str, user_id: str, at: datetime)
         db.execute(f"DELETE FROM {table} WHERE tenant = ? AND user_id = ?", (tenant, user_id))
 
 
-def activity(db: sqlite3.Connection, tenant: str, since: datetime | None) -> list[dict[str, Any]]:
+def activity(db: Db, tenant: str, since: datetime | None) -> list[dict[str, Any]]:
     cursor = db.execute(
         "SELECT a.user_id, COALESCE(u.display_name, a.user_id) AS name, COUNT(DISTINCT a.id) AS answers,"
         " COUNT(r.score) AS ratings_received, ROUND(AVG(r.score), 2) AS mean_rating,"
         " MIN(a.created_at) AS first_answer, MAX(a.created_at) AS last_answer"
         " FROM answers a LEFT JOIN ratings r ON r.answer_id = a.id AND r.dimension = ''"
         " LEFT JOIN users u ON u.tenant = a.tenant AND u.user_id = a.user_id"
-        " WHERE a.tenant = ? AND a.withdrawn = 0 AND a.created_at >= ? GROUP BY a.user_id ORDER BY answers DESC",
+        " WHERE a.tenant = ? AND a.withdrawn = 0 AND a.created_at >= ? GROUP BY a.user_id, u.display_name"
+        " ORDER BY answers DESC",
         (tenant, iso(since) if since else ""),
     )
     names = [d[0] for d in cursor.description]

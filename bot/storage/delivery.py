@@ -4,7 +4,6 @@ key-value space, as plain sqlite3 functions run inside the store's transactions.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,13 +11,12 @@ from bot.core.clock import iso, parse_iso
 from bot.core.messages import Notify, Post
 from bot.core.ports import OutboxItem, Timer
 from bot.core.wire import effect_from_json, effect_to_json, lane_of
+from bot.storage.sql import Db
 
 _OUTBOX_COLUMNS = "id, tenant, lane, body, report_to, attempts"
 
 
-def add_outbox(
-    db: sqlite3.Connection, tenant: str, items: Sequence[tuple[str, Post | Notify, str | None]], at: datetime
-) -> None:
+def add_outbox(db: Db, tenant: str, items: Sequence[tuple[str, Post | Notify, str | None]], at: datetime) -> None:
     """items: (kind, effect, report_to). All wait until `at` has passed (at once, normally)."""
     db.executemany(
         "INSERT INTO outbox (tenant, lane, kind, body, report_to, created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -32,7 +30,7 @@ def _item(row: Sequence[object]) -> OutboxItem:
                       None if row[4] is None else str(row[4]), int(str(row[5])))  # fmt: skip
 
 
-def pending_outbox(db: sqlite3.Connection, now: datetime, lane: tuple[str, str] | None, limit: int) -> list[OutboxItem]:
+def pending_outbox(db: Db, now: datetime, lane: tuple[str, str] | None, limit: int) -> list[OutboxItem]:
     """The rows ready to go, none of a lane whose oldest row is waiting for a retry (order within
     a lane is kept). For one lane: its rows in order; for all: the first row of each lane."""
     if lane is not None:
@@ -62,44 +60,46 @@ def pending_outbox(db: sqlite3.Connection, now: datetime, lane: tuple[str, str] 
     return ready
 
 
-def next_outbox_due(db: sqlite3.Connection) -> datetime | None:
+def next_outbox_due(db: Db) -> datetime | None:
     # Only the oldest row of each lane can go next: the others wait behind it.
     row = db.execute(
-        "SELECT MIN(not_before) FROM (SELECT not_before, MIN(id) FROM outbox WHERE status = 'pending'"
-        " GROUP BY tenant, lane)"
+        "SELECT MIN(not_before) FROM outbox WHERE id IN"
+        " (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY tenant, lane)"
     ).fetchone()
     return None if row is None or row[0] is None else parse_iso(row[0])
 
 
-def outbox_sent(db: sqlite3.Connection, item_id: int, message_id: str) -> None:
+def outbox_sent(db: Db, item_id: int, message_id: str) -> None:
     db.execute("UPDATE outbox SET status = 'sent', message_id = ?, body = '{}' WHERE id = ?", (message_id, item_id))
 
 
-def outbox_retry(db: sqlite3.Connection, item_id: int, not_before: datetime, error: str) -> None:
+def outbox_retry(db: Db, item_id: int, not_before: datetime, error: str) -> None:
     db.execute(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
         (iso(not_before), error[:500], item_id),
     )
 
 
-def outbox_failed(db: sqlite3.Connection, item_id: int, error: str) -> None:
+def outbox_failed(db: Db, item_id: int, error: str) -> None:
     db.execute(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
         (error[:500], item_id),
     )
 
 
-def inbox_add(db: sqlite3.Connection, source: str, body: str, at: datetime) -> int:
-    cursor = db.execute("INSERT INTO inbox (source, body, received_at) VALUES (?, ?, ?)", (source, body, iso(at)))
-    return int(cursor.lastrowid or 0)
+def inbox_add(db: Db, source: str, body: str, at: datetime) -> int:
+    cursor = db.execute(
+        "INSERT INTO inbox (source, body, received_at) VALUES (?, ?, ?) RETURNING id", (source, body, iso(at))
+    )
+    return int(cursor.fetchone()[0])
 
 
-def inbox_pending(db: sqlite3.Connection, source: str) -> list[tuple[int, str]]:
+def inbox_pending(db: Db, source: str) -> list[tuple[int, str]]:
     rows = db.execute("SELECT id, body FROM inbox WHERE source = ? ORDER BY id", (source,)).fetchall()
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
-def due_timers(db: sqlite3.Connection, now: datetime, limit: int) -> list[Timer]:
+def due_timers(db: Db, now: datetime, limit: int) -> list[Timer]:
     rows = db.execute(
         "SELECT key, tenant, channel_id, due, kind, payload FROM timers WHERE due <= ? ORDER BY due, key LIMIT ?",
         (iso(now), limit),
@@ -107,13 +107,13 @@ def due_timers(db: sqlite3.Connection, now: datetime, limit: int) -> list[Timer]
     return [Timer(r[0], r[1], r[2], parse_iso(r[3]), r[4], json.loads(r[5])) for r in rows]
 
 
-def take_timer(db: sqlite3.Connection, key: str, due: datetime) -> bool:
+def take_timer(db: Db, key: str, due: datetime) -> bool:
     """Whoever deletes the row fires the timer; in the firing event's own transaction, so a
     crash before its commit leaves the timer in place to fire again."""
     return db.execute("DELETE FROM timers WHERE key = ? AND due = ?", (key, iso(due))).rowcount == 1
 
 
-def kv_put(db: sqlite3.Connection, namespace: str, key: str, value: str, at: datetime) -> None:
+def kv_put(db: Db, namespace: str, key: str, value: str, at: datetime) -> None:
     db.execute(
         "INSERT INTO adapter_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -121,15 +121,16 @@ def kv_put(db: sqlite3.Connection, namespace: str, key: str, value: str, at: dat
     )
 
 
-def kv_scan(db: sqlite3.Connection, namespace: str, prefix: str) -> list[tuple[str, str, str]]:
+def kv_scan(db: Db, namespace: str, prefix: str) -> list[tuple[str, str, str]]:
     rows = db.execute(
-        "SELECT key, value, updated_at FROM adapter_state WHERE namespace = ? AND substr(key, 1, ?) = ? ORDER BY key",
+        "SELECT key, value, updated_at FROM adapter_state WHERE namespace = ? AND substr(key, 1, CAST(? AS INTEGER)) = ?"
+        " ORDER BY key",
         (namespace, len(prefix), prefix),
     ).fetchall()
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def ops_stats(db: sqlite3.Connection, now: datetime) -> dict[str, float]:
+def ops_stats(db: Db, now: datetime) -> dict[str, float]:
     """What /metrics and /readyz report: the outbox backlog and its oldest row's age, how late
     the most overdue timer is, and how many rounds are open."""
     backlog, oldest = db.execute("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'").fetchone()

@@ -8,8 +8,9 @@ is only looked up, stored and added up (bot.storage.batch).
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from bot.core import scoring, tallies
 from bot.core.clock import iso, parse_iso
@@ -17,6 +18,7 @@ from bot.core.errors import AlreadyAnswered
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
 from bot.core.tallies import LoggedChange, RatingMove, Streak
 from bot.storage.batch import Pending, staged
+from bot.storage.sql import Db
 
 _ANSWER_COLUMNS = (
     "id, tenant, round_id, q_index, question_id, category, user_id, channel_id, message_id,"
@@ -24,7 +26,7 @@ _ANSWER_COLUMNS = (
 )
 
 
-def answer_from_row(row: sqlite3.Row | tuple[object, ...]) -> AnswerRecord:
+def answer_from_row(row: Sequence[Any]) -> AnswerRecord:
     r = tuple(row)
     return AnswerRecord(
         id=int(r[0]),
@@ -43,16 +45,16 @@ def answer_from_row(row: sqlite3.Row | tuple[object, ...]) -> AnswerRecord:
     )
 
 
-def touch_user(db: sqlite3.Connection, tenant: str, user_id: str, name: str) -> None:
+def touch_user(db: Db, tenant: str, user_id: str, name: str) -> None:
     db.execute(
         "INSERT INTO users (tenant, user_id, display_name) VALUES (?, ?, ?)"
         " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
-        " WHERE excluded.display_name NOT IN ('', display_name)",  # an unchanged row is not rewritten
+        " WHERE excluded.display_name NOT IN ('', users.display_name)",  # an unchanged row is not rewritten
         (tenant, user_id, name),
     )
 
 
-def add_answer(db: sqlite3.Connection, new: NewAnswer) -> AnswerRecord:
+def add_answer(db: Db, new: NewAnswer) -> AnswerRecord:
     if db.execute(
         "SELECT 1 FROM answers WHERE round_id = ? AND q_index = ? AND user_id = ? AND withdrawn = 0",
         (new.round_id, new.q_index, new.user_id),
@@ -64,18 +66,20 @@ def add_answer(db: sqlite3.Connection, new: NewAnswer) -> AnswerRecord:
         streak_points = scoring.streak_bonus(_extend_streak(db, new))
     cursor = db.execute(
         "INSERT INTO answers (tenant, round_id, q_index, question_id, category, user_id, channel_id,"
-        " message_id, text, created_at, hidden, streak_points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " message_id, text, created_at, hidden, streak_points) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (new.tenant, new.round_id, new.q_index, new.question_id, new.category, new.user_id,
          new.channel_id, new.message_id, new.text, iso(new.at), int(new.hidden), streak_points),
     )  # fmt: skip
+    answer_id = int(cursor.fetchone()[0])
     if new.counts_for_board:
         with staged(db) as pending:
             tallies.answer_added(pending.deltas, new.tenant, new.user_id, new.channel_id, new.at, streak_points)
-    row = db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE id = ?", (cursor.lastrowid,)).fetchone()
+    row = db.execute(f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE id = ?", (answer_id,)).fetchone()
     return answer_from_row(row)
 
 
-def _extend_streak(db: sqlite3.Connection, new: NewAnswer) -> int:
+def _extend_streak(db: Db, new: NewAnswer) -> int:
     assert new.streak_day is not None
     row = db.execute(
         "SELECT length, last_day FROM streaks WHERE tenant = ? AND channel_id = ? AND user_id = ?",
@@ -93,7 +97,7 @@ def _extend_streak(db: sqlite3.Connection, new: NewAnswer) -> int:
     return after.length
 
 
-def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
+def apply_rating(db: Db, change: RatingChange) -> bool:
     """Set or remove one rating and move every aggregate by the difference. Returns whether
     anything changed (a replayed or duplicate event, or one older than the stored rating's
     latest change, changes nothing)."""
@@ -136,7 +140,7 @@ def apply_rating(db: sqlite3.Connection, change: RatingChange) -> bool:
 
 
 def _by_order(
-    db: sqlite3.Connection, key: tuple[int, str, str], old: int | None, latest: str | None, change: LoggedChange
+    db: Db, key: tuple[int, str, str], old: int | None, latest: str | None, change: LoggedChange
 ) -> tuple[bool, int | None]:
     """Whether `change` is new, and the rating once it takes its place among the logged
     changes of this (answer, rater, dimension), the latest of which is `latest` (a change
@@ -147,7 +151,8 @@ def _by_order(
             "INSERT INTO rating_log (answer_id, rater_id, dimension, ord, score) VALUES (?, ?, ?, '', ?)", (*key, old)
         )
     if not db.execute(
-        "INSERT OR IGNORE INTO rating_log (answer_id, rater_id, dimension, ord, score, expect) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rating_log (answer_id, rater_id, dimension, ord, score, expect) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (*key, change.order, change.score, change.expect),
     ).rowcount:
         return False, old
@@ -160,7 +165,7 @@ def _by_order(
 
 
 def _count_move(
-    db: sqlite3.Connection, pending: Pending, answer: AnswerRecord, rater_id: str, dimension: str, move: RatingMove
+    db: Db, pending: Pending, answer: AnswerRecord, rater_id: str, dimension: str, move: RatingMove
 ) -> None:
     tallies.rating_moved(pending.deltas, answer.tenant, answer.user_id, answer.channel_id, answer.category,
                          answer.created_at, dimension, move)  # fmt: skip
@@ -174,7 +179,7 @@ def _count_move(
     pending.rating_counted(db, answer.tenant, move.delta_sum, move.delta_n)
 
 
-def withdraw_answer(db: sqlite3.Connection, answer_id: int, at: datetime) -> None:
+def withdraw_answer(db: Db, answer_id: int, at: datetime) -> None:
     """A deleted answer takes its points and every rating it received with it."""
     row = db.execute(f"SELECT {_ANSWER_COLUMNS}, streak_points FROM answers WHERE id = ?", (answer_id,)).fetchone()
     if row is None or row[12]:

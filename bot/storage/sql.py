@@ -1,0 +1,39 @@
+"""What a store function is given: a connection it runs statements on, the same few calls on
+both engines. On SQLite that is the sqlite3 connection itself (the function runs in its
+thread); on PostgreSQL it is `bot.storage.postgres_db.PgDb`, the same calls over asyncpg.
+So a function of bot/storage is written once, and its SQL is the portable kind (see
+docs/storage.md); `dialect_of(db)` names the engine where a statement must differ."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Db(Protocol):
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
+
+
+def dialect_of(db: Db) -> str:
+    """'postgresql' or 'sqlite'."""
+    return str(getattr(db, "dialect", "sqlite"))
+
+
+def is_postgres(db: Db) -> bool:
+    return dialect_of(db) == "postgresql"
