@@ -43,6 +43,7 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
                 await bot.work.settled(timeout=REPLAY_WAIT)
     finally:
         runtime.replay_finished("slack")
+    leases = asyncio.create_task(bot.inbox.keep())  # and what another process leaves behind
     try:
         if http:
             runtime.health.connections["slack"] = _always_up  # no connection to lose: Slack calls us
@@ -62,9 +63,11 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     finally:
         if parent is not None:
             parent.armed = False
+        leases.cancel()
         with contextlib.suppress(TimeoutError):
             await bot.work.settled(timeout=5)
         await bot.close()
+        await bot.inbox.release()
 
 
 async def _always_up() -> bool:
