@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 DEMO_DB = "mockpanel-demo.db"
+DEMO_SCHEMA = "mockpanel_demo"  # on PostgreSQL, the demo's own schema
 # Written into the header of every database the demo creates, so that the demo only ever
 # deletes a database of its own ("mkdm").
 DEMO_APPLICATION_ID = 0x6D6B646D
@@ -39,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mockpanel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="play a scripted session with simulated users (no token needed)")
-    demo.add_argument("--db", help=f"the demo's own SQLite file, recreated each run (default: {DEMO_DB})")
+    demo.add_argument(
+        "--db",
+        help=f"the demo's own SQLite file, recreated each run (default: {DEMO_DB}); or a postgresql:// URL, "
+        f"where it plays in a schema of its own, {DEMO_SCHEMA}",
+    )
     console = sub.add_parser("console", help="play several users yourself in the terminal")
     console.add_argument("--db", help="SQLite file (default: MOCKPANEL_DB or ./mockpanel.db)")
     console.add_argument("--as", dest="user", default="you", help="your first identity (an organiser)")
@@ -168,9 +173,18 @@ def _check_db_folder(db: str) -> None:
 def _demo(db: str) -> int:
     from bot.adapters.console.demo import run_demo
 
-    _check_db_folder(db)
-    asyncio.run(run_demo(_fresh(db)))
-    if db != ":memory:":
+    if db.startswith(("postgres://", "postgresql://")):
+        db = asyncio.run(_fresh_postgres(db))
+    else:
+        _check_db_folder(db)
+        db = _fresh(db)
+    asyncio.run(run_demo(db))
+    if "://" in db:
+        from bot.storage import pg_schema
+
+        shown = pg_schema.safe_url(db)  # a password is never printed
+        print(f"\nThe demo played in schema {DEMO_SCHEMA}. To play in it yourself: mockpanel console --db '{shown}'")
+    elif db != ":memory:":
         print(f"\nThe demo's database is {db}. To play in it yourself: mockpanel console --db {db}")
     return 0
 
@@ -193,6 +207,27 @@ def _fresh(db: str) -> str:
         connection.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
         connection.commit()
     return db
+
+
+async def _fresh_postgres(url: str) -> str:
+    """On PostgreSQL the demo plays in a schema of its own, `mockpanel_demo`, dropped and made
+    anew each run; nothing else in the database is touched."""
+    from bot.storage.postgres import with_schema
+
+    demo_url = with_schema(url, DEMO_SCHEMA)
+    import asyncpg
+
+    from bot.storage import pg_schema
+
+    try:
+        conn = await asyncpg.connect(url)
+    except Exception as exc:
+        raise MockpanelError(pg_schema.describe_connect_error(url, exc)) from None
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {DEMO_SCHEMA} CASCADE; CREATE SCHEMA {DEMO_SCHEMA}")
+    finally:
+        await conn.close()
+    return demo_url
 
 
 def _is_demo_db(path: Path) -> bool:

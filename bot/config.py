@@ -31,6 +31,8 @@ class Settings:
     log_format: str = "text"  # MOCKPANEL_LOG_FORMAT: text, or json (one object per line)
     http_host: str = "127.0.0.1"  # MOCKPANEL_HTTP_HOST: where /healthz, /readyz and /metrics listen
     http_port: int | None = None  # MOCKPANEL_HTTP_PORT: unset = no health/metrics server
+    db_pool_min: int = 1  # MOCKPANEL_DB_POOL_MIN: PostgreSQL connections kept open
+    db_pool_max: int = 10  # MOCKPANEL_DB_POOL_MAX: PostgreSQL connections at most, per process
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # tokens: never printed
 
     @classmethod
@@ -68,7 +70,17 @@ def _ops_settings(merged: dict[str, str]) -> dict[str, Any]:
     port_text = merged.get("MOCKPANEL_HTTP_PORT", "").strip()
     if port_text and not (port_text.isdigit() and 0 <= int(port_text) < 65536):
         raise MockpanelError(f"MOCKPANEL_HTTP_PORT is a port number (0-65535), not {port_text!r}.")
+    pool = {}
+    for name, key in (("MOCKPANEL_DB_POOL_MIN", "db_pool_min"), ("MOCKPANEL_DB_POOL_MAX", "db_pool_max")):
+        text = merged.get(name, "").strip()
+        if text:
+            if not (text.isdigit() and int(text) >= 1):
+                raise MockpanelError(f"{name} is a number of connections (1 or more), not {text!r}.")
+            pool[key] = int(text)
+    if pool.get("db_pool_min", 1) > pool.get("db_pool_max", max(10, pool.get("db_pool_min", 1))):
+        raise MockpanelError("MOCKPANEL_DB_POOL_MIN is more than MOCKPANEL_DB_POOL_MAX; make the minimum the smaller.")
     return {
+        **pool,
         "log_format": log_format,
         "http_host": merged.get("MOCKPANEL_HTTP_HOST", "").strip() or "127.0.0.1",
         "http_port": int(port_text) if port_text else None,

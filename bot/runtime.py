@@ -15,7 +15,6 @@ from bot.core.banks import Library, load_paths, shipped_bank_dir
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
-from bot.core.errors import MockpanelError
 from bot.core.events import Event, TimerFired
 from bot.core.flows.context import Libraries, Reply
 from bot.core.messages import Notify
@@ -107,19 +106,23 @@ def _draw(chart: WeakAreaChart) -> bytes:
     return render_weak_areas(chart)
 
 
-async def open_store(db: str) -> Store:
-    if db.startswith(("postgres://", "postgresql://")):
-        raise MockpanelError(
-            "PostgreSQL storage is not available in this version; set MOCKPANEL_DB to a SQLite file path."
-        )
+def is_postgres_url(db: str) -> bool:
+    return db.startswith(("postgres://", "postgresql://"))
+
+
+async def open_store(db: str, *, pool_min: int = 1, pool_max: int = 10) -> Store:
+    """MOCKPANEL_DB: a SQLite file path (the default), or a postgresql:// URL."""
+    if is_postgres_url(db):
+        from bot.storage.postgres import PostgresStore  # asyncpg only where it is used
+
+        return await PostgresStore.open(db, min_size=pool_min, max_size=pool_max)
     return await SqliteStore.open(db)
 
 
 async def build(settings: Settings, outbox: Outbox, clock: Clock, library: Library | None = None) -> Runtime:
     library = library or load_banks(settings)
-    store = await open_store(settings.db)
-    if isinstance(store, SqliteStore):
-        store.on_transaction = metrics.TRANSACTION.observe
+    store = await open_store(settings.db, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max)
+    store.on_transaction = metrics.TRANSACTION.observe
     dispatcher = MeteredDispatcher(store, outbox, Libraries(library, store), clock)
     dispatcher.renderer = render_chart
     return Runtime(store, dispatcher, Scheduler(store, dispatcher, clock), library)

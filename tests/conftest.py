@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -7,7 +8,8 @@ import pytest
 
 from bot.core.banks import Library, load_paths, shipped_bank_dir
 from bot.core.clock import FakeClock
-from bot.storage.sqlite import SqliteStore
+from bot.core.ports import Store
+from bot.runtime import open_store
 from tests.fakes.harness import Harness
 
 _LIBRARY: Library | None = None
@@ -27,12 +29,24 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(str(tmp_path / "test.db"))
+def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database the harness tests run on: SQLite, or with MOCKPANEL_TEST_ENGINE=postgresql
+    (and MOCKPANEL_TEST_PG) every one of them on PostgreSQL, in a fresh schema each."""
+    if os.environ.get("MOCKPANEL_TEST_ENGINE", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "test.db")
+
+
+@pytest.fixture
+async def store(engine_db: str) -> AsyncIterator[Store]:
+    opened = await open_store(engine_db)
     yield opened
     await opened.close()
 
 
 @pytest.fixture
-async def h(store: SqliteStore, library: Library, clock: FakeClock) -> Harness:
+async def h(store: Store, library: Library, clock: FakeClock) -> Harness:
     return Harness(store, library, clock)
+
+
+from tests.pg import pg_url  # noqa: F401,E402  TEMP

@@ -9,14 +9,20 @@ Once a post is out, its platform message id is recorded, and what depends on it 
 revealed answers, the message-to-round index) is written with it in one small transaction.
 A crash between sending and recording sends the row again at most once; on Discord not even
 that, since each send carries the row's key as its nonce.
+With several processes on one database (PostgreSQL), a lane is delivered by whichever holds its lease (a
+row in the store with an expiry, renewed as the rows go out); another process's lane is left
+to it, and taken over once its lease runs out (the process died).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import SendLater, SendRefused
@@ -25,7 +31,9 @@ from bot.core.pacing import Pacer
 from bot.core.ports import Outbox, OutboxItem, Store
 
 log = logging.getLogger(__name__)
-IDLE_CHECK = timedelta(minutes=1)  # look again now and then: another process may add rows
+IDLE_CHECK = timedelta(minutes=1)  # look again now and then ...
+SHARED_CHECK = timedelta(seconds=1)  # ... and often when other processes add rows too
+LEASE = timedelta(seconds=15)  # a lane's lease: how long a dead process holds up its lane
 BACKOFF_FIRST = 1.0  # seconds, doubled with every attempt ...
 BACKOFF_MAX = 300.0  # ... up to five minutes
 MAX_UNEXPLAINED = 8  # an error the adapter could not classify: give up after this many tries
@@ -51,6 +59,8 @@ class Delivery:
         self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
         self._draining: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this process, as leases name it
+        self._elsewhere: dict[tuple[str, str], datetime] = {}  # lanes another process holds, until about then
         self.delivered = 0  # counters, for tests and metrics
         self.retried = 0
         self.refused = 0
@@ -77,16 +87,29 @@ class Delivery:
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
+            now = self.clock.now()
+            limit = now + (SHARED_CHECK if self.store.shared else IDLE_CHECK)
             try:
-                for lane in await self._ready_lanes():
-                    if lane not in self._draining:
+                ready = await self._ready_lanes()
+                for lane in ready:
+                    if lane not in self._draining and not self._held_elsewhere(lane, now):
                         self._draining[lane] = asyncio.create_task(self._drain_in_background(lane))
                 due = await self.store.next_outbox_due()
+                if due is not None and due <= now and ready:
+                    # What is due is being sent already, here (a drain wakes the loop when it
+                    # ends) or by another process (look again when its lease may run out).
+                    due = min((self._elsewhere[lane] for lane in ready if lane in self._elsewhere), default=limit)
             except Exception:
                 log.exception("the delivery loop could not read the outbox; trying again shortly")
-                due = self.clock.now() + timedelta(seconds=BACKOFF_FIRST)
-            limit = self.clock.now() + IDLE_CHECK
+                due = now + timedelta(seconds=BACKOFF_FIRST)
             await self.clock.sleep_until(min(due, limit) if due else limit, self._wake)
+
+    def _held_elsewhere(self, lane: tuple[str, str], now: datetime) -> bool:
+        until = self._elsewhere.get(lane)
+        if until is not None and until <= now:
+            del self._elsewhere[lane]
+            return False
+        return until is not None
 
     async def run_due(self) -> None:
         """Deliver everything that is ready now, and return when it is done (tests, tools)."""
@@ -108,15 +131,40 @@ class Delivery:
     async def _drain(self, lane: tuple[str, str]) -> bool:
         lock = self._lanes.setdefault(lane, asyncio.Lock())
         async with lock:
-            while True:
-                items = await self.store.pending_outbox(self.clock.now(), lane, limit=50)
-                if not items:
-                    break
-                for item in items:
-                    if not await self._send(item):
-                        return False
-            # Rows still pending here wait for an earlier row's retry.
-            return not await self.store.pending_outbox(self.clock.now() + FAR_FUTURE, lane, limit=1)
+            leased_until = await self._lease(lane)
+            if leased_until is None:
+                return True  # another process is delivering this lane; it sends these rows too
+            try:
+                while True:
+                    items = await self.store.pending_outbox(self.clock.now(), lane, limit=50)
+                    if not items:
+                        break
+                    for item in items:
+                        if self.clock.now() > leased_until - LEASE / 2:
+                            leased_until = await self._lease(lane)
+                            if leased_until is None:
+                                return True  # this process stalled past its lease: the lane moved on
+                        if not await self._send(item):
+                            return False
+                # Rows still pending here wait for an earlier row's retry.
+                return not await self.store.pending_outbox(self.clock.now() + FAR_FUTURE, lane, limit=1)
+            finally:
+                if self.store.shared:
+                    await self.store.release_lane(*lane, self.owner)
+
+    async def _lease(self, lane: tuple[str, str]) -> datetime | None:
+        """Take or renew this process's lease of the lane: until when, or None if another holds it.
+        A store no other process writes to needs none (and a restart after a crash must not wait
+        for the lease the crashed process left)."""
+        now = self.clock.now()
+        if not self.store.shared:
+            return now + FAR_FUTURE
+        until = now + LEASE
+        if await self.store.lease_lane(*lane, self.owner, now, until):
+            self._elsewhere.pop(lane, None)
+            return until
+        self._elsewhere[lane] = until  # at the latest: its holder renews it for LEASE at a time
+        return None
 
     async def _send(self, item: OutboxItem) -> bool:
         """Send one row; True when the lane may move on (sent, or refused for good)."""

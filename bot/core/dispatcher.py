@@ -121,6 +121,7 @@ class Dispatcher:
         # holds the store, not inside it; within it they come from the cache.
         await self.libraries.get(event.tenant)
         async with self.store.transaction() as tx:
+            await tx.take_turn(event.tenant, _turn_scope(event))  # across processes, too
             if not await self._claim(tx, event, now):
                 return None
             ctx = Context(tx, self.libraries, event, now, await tx.get_config(event.tenant), renderer=self.renderer)
@@ -172,12 +173,7 @@ class Dispatcher:
         return None
 
     def _lock(self, event: Event) -> asyncio.Lock:
-        """Events in one channel take turns. Settings and banks belong to the whole community,
-        so changing them takes the community's turn instead."""
-        scope = event.channel_id
-        if isinstance(event, CommandInvoked) and event.text.lower().split()[:1] in (["config"], ["bank"]):
-            scope = "*community*"
-        return self._locks.setdefault((event.tenant, scope), asyncio.Lock())
+        return self._locks.setdefault((event.tenant, _turn_scope(event)), asyncio.Lock())
 
     async def _route(self, ctx: Context) -> None:
         event = ctx.event
@@ -252,3 +248,11 @@ class Dispatcher:
             await qotd.on_schedule_timer(ctx, event.payload)
         elif event.kind == "qotd-close":
             await qotd.on_close_timer(ctx, event.payload)
+
+
+def _turn_scope(event: Event) -> str:
+    """Events in one channel take turns. Settings and banks belong to the whole community, so
+    changing them takes the community's turn instead."""
+    if isinstance(event, CommandInvoked) and event.text.lower().split()[:1] in (["config"], ["bank"]):
+        return "*community*"
+    return event.channel_id

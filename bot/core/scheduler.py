@@ -19,6 +19,7 @@ from bot.core.ports import Store, Timer
 
 log = logging.getLogger(__name__)
 IDLE_CHECK = timedelta(minutes=5)
+SHARED_CHECK = timedelta(seconds=1)  # other processes set timers too: look often
 RETRY_AFTER = timedelta(seconds=30)
 MAX_ATTEMPTS = 5
 ATTEMPT = "_attempt"  # also look again now and then: another process may add timers
@@ -76,5 +77,5 @@ class Scheduler:
             self._wake.clear()
             await self.run_due()
             due = await self.store.next_timer_due()
-            limit = self.clock.now() + IDLE_CHECK
+            limit = self.clock.now() + (SHARED_CHECK if self.store.shared else IDLE_CHECK)
             await self.clock.sleep_until(min(due, limit) if due else limit, self._wake)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from bot.core import scoring, tallies
 from bot.core.tallies import CommunityMean, Deltas, GivenKey
-from bot.storage.sql import Db
+from bot.storage.sql import Db, is_postgres
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,18 +213,24 @@ def flush(db: Db, pending: Pending) -> None:
     counts moved once per bucket, not once per row)."""
     if not pending:
         return
+    postgres = is_postgres(db)
+    # On PostgreSQL other processes write the same rows: every table in key order, so two
+    # transactions never wait for each other's rows in opposite orders (a deadlock).
+    ordered = sorted if postgres else list
     if pending.community:
-        db.executemany(_COMMUNITY_UPSERT, [(t, m.total, m.n, m.prior) for t, m in pending.community.items()])
+        db.executemany(_COMMUNITY_UPSERT, ordered((t, m.total, m.n, m.prior) for t, m in pending.community.items()))
     if pending.deltas.board:
-        _write_board(db, pending)
+        (_write_board_pg if postgres else _write_board)(db, pending)
     for tenant in sorted(pending.rebased):
         # The shrinkage target moved: the whole community's boards are scored against it
         # (the rank counts follow by trigger).
-        db.execute(
-            f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (pending.community[tenant].prior, tenant)
-        )
-    db.executemany(_SKILL_UPSERT, [(*key, n, total) for key, (n, total) in pending.deltas.skills.items()])
-    db.executemany(_GIVEN_UPSERT, [(*key, n) for key, n in pending.given.items()])
+        prior = pending.community[tenant].prior
+        if postgres:
+            _rescore_pg(db, tenant, prior)
+        else:
+            db.execute(f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (prior, tenant))
+    db.executemany(_SKILL_UPSERT, ordered((*key, n, total) for key, (n, total) in pending.deltas.skills.items()))
+    db.executemany(_GIVEN_UPSERT, ordered((*key, n) for key, n in pending.given.items()))
     pending.deltas = Deltas()
     pending.given.clear()
     pending.community.clear()
@@ -267,3 +273,43 @@ def _write_board(db: Db, pending: Pending) -> None:
         moved.clear()
         db.execute("DELETE FROM board_buckets_paused")
     db.executemany(_BUCKET_ADD, [(*bucket, n) for bucket, n in buckets.items() if n])
+
+
+# PostgreSQL has no function of ours to call from SQL: the rows are added to in one statement
+# that hands them back, scored here by the core's formula, and the scores written (the rank
+# counts follow by trigger).
+_BOARD_ADD_PG = (
+    "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,"
+    " hidden, score)"
+    " SELECT d.tenant, d.scope, d.period, d.user_id, d.answers, d.received_sum, d.received_n, d.given, d.streak,"
+    "  COALESCE((SELECT u.opted_out FROM users u WHERE u.tenant = d.tenant AND u.user_id = d.user_id), 0), 0"
+    " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
+    "  ?::bigint[]) AS d(tenant, scope, period, user_id, answers, received_sum, received_n, given, streak)"
+    " ORDER BY d.tenant, d.scope, d.period, d.user_id"
+    " ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET answers = board.answers + excluded.answers,"
+    "  received_sum = board.received_sum + excluded.received_sum, received_n = board.received_n + excluded.received_n,"
+    "  given = board.given + excluded.given, streak_points = board.streak_points + excluded.streak_points"
+    " RETURNING tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points"
+)
+_SCORE_PG = "UPDATE board SET score = ? WHERE tenant = ? AND scope = ? AND period = ? AND user_id = ?"
+
+
+def _write_board_pg(db: Db, pending: Pending) -> None:
+    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in pending.deltas.board}}
+    rows = sorted(pending.deltas.board.items())
+    columns = [list(column) for column in zip(*(key + tuple(add) for key, add in rows), strict=True)]
+    added = db.execute(_BOARD_ADD_PG, columns).fetchall()
+    _write_scores(db, added, priors)
+
+
+def _rescore_pg(db: Db, tenant: str, prior: float) -> None:
+    rows = db.execute(
+        "SELECT tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points FROM board"
+        " WHERE tenant = ? ORDER BY scope, period, user_id FOR UPDATE",
+        (tenant,),
+    ).fetchall()
+    _write_scores(db, rows, {tenant: prior})
+
+
+def _write_scores(db: Db, rows: list[Any], priors: dict[str, float]) -> None:
+    db.executemany(_SCORE_PG, sorted((tallies.row_score(r[4:9], priors[r[0]]), *r[:4]) for r in rows))

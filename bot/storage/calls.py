@@ -1,23 +1,24 @@
-"""What the store's repository mixins build on: a read and a write, each a plain sqlite3
-function run in the database thread (SqliteStore supplies them: group commit, or inside a held
-transaction)."""
+"""What the store's repository mixins build on: a read and a write, each a plain store
+function of a connection (bot.storage.sql.Db). SqliteStore runs it in its database thread
+(group commit, or inside a held transaction); PostgresStore on a pooled asyncpg connection."""
 
 from __future__ import annotations
 
-import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from bot.storage.sql import Db
 
 T = TypeVar("T")
 
 
 class StoreCalls(ABC):
     @abstractmethod
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def _read(self, fn: Callable[[Db], T]) -> T: ...
 
     @abstractmethod
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+    async def _write(self, fn: Callable[[Db], T]) -> T: ...
 
     async def _exec(self, sql: str, params: tuple[Any, ...]) -> None:
         await self._write(lambda db: db.execute(sql, params))

@@ -135,8 +135,32 @@ def due_timers(db: Db, now: datetime, limit: int) -> list[Timer]:
 
 def take_timer(db: Db, key: str, due: datetime) -> bool:
     """Whoever deletes the row fires the timer; in the firing event's own transaction, so a
-    crash before its commit leaves the timer in place to fire again."""
-    return db.execute("DELETE FROM timers WHERE key = ? AND due = ?", (key, iso(due))).rowcount == 1
+    crash before its commit leaves the timer in place to fire again. On PostgreSQL a row that
+    another process is firing right now is skipped, not waited for: if that process dies
+    before its commit, the row is still there and fires from the next look at due timers."""
+    if is_postgres(db):
+        sql = "DELETE FROM timers WHERE key = (SELECT key FROM timers WHERE key = ? AND due = ? FOR UPDATE SKIP LOCKED)"
+    else:
+        sql = "DELETE FROM timers WHERE key = ? AND due = ?"
+    return db.execute(sql, (key, iso(due))).rowcount == 1
+
+
+def lease_lane(db: Db, tenant: str, lane: str, owner: str, now: datetime, until: datetime) -> bool:
+    """Take (or keep) the right to deliver a lane until `until`: granted when nobody holds it,
+    its holder's lease ran out, or `owner` holds it already."""
+    return (
+        db.execute(
+            "INSERT INTO outbox_lanes (tenant, lane, owner, lease_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (tenant, lane) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until"
+            " WHERE outbox_lanes.owner = excluded.owner OR outbox_lanes.lease_until < ? RETURNING owner",
+            (tenant, lane, owner, iso(until), iso(now)),
+        ).fetchone()
+        is not None
+    )
+
+
+def release_lane(db: Db, tenant: str, lane: str, owner: str) -> None:
+    db.execute("DELETE FROM outbox_lanes WHERE tenant = ? AND lane = ? AND owner = ?", (tenant, lane, owner))
 
 
 def kv_put(db: Db, namespace: str, key: str, value: str, at: datetime) -> None:

@@ -44,6 +44,12 @@ class DeliveryMethods(StoreCalls):
     async def next_outbox_due(self) -> datetime | None:
         return await self._read(delivery.next_outbox_due)
 
+    async def lease_lane(self, tenant: str, lane: str, owner: str, now: datetime, until: datetime) -> bool:
+        return await self._write(lambda db: delivery.lease_lane(db, tenant, lane, owner, now, until))
+
+    async def release_lane(self, tenant: str, lane: str, owner: str) -> None:
+        await self._write(lambda db: delivery.release_lane(db, tenant, lane, owner))
+
     async def outbox_sent(self, item_id: int, message_id: str) -> None:
         await self._write(lambda db: delivery.outbox_sent(db, item_id, message_id))
 

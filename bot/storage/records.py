@@ -64,8 +64,11 @@ def save_round(db: Db, round_id: int, status: str, state: dict[str, Any], read_v
     )
 
 
-def get_round(db: Db, round_id: int) -> RoundRecord | None:
-    return _round(db.execute(f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE id = ?", (round_id,)).fetchone())
+def get_round(db: Db, round_id: int, *, share: bool = False) -> RoundRecord | None:
+    """With `share`, on PostgreSQL, the round cannot change until this transaction ends: a
+    rating checked against an open round is not counted after another process closed it."""
+    lock = " FOR SHARE" if share and is_postgres(db) else ""
+    return _round(db.execute(f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE id = ?{lock}", (round_id,)).fetchone())
 
 
 def open_round(db: Db, tenant: str, channel_id: str, kinds: Sequence[str]) -> RoundRecord | None:

@@ -319,7 +319,7 @@ class StoreMethods(DeliveryMethods, CoachingMethods):
 def _memo_round(db: Db, round_id: int) -> RoundRecord | None:
     memo = MEMO.get(id(db))
     if memo is None:
-        return records.get_round(db, round_id)
+        return records.get_round(db, round_id, share=True)
     key = ("round", round_id)
     if key not in memo:
         memo[key] = records.get_round(db, round_id)

@@ -18,7 +18,7 @@ from bot.core.errors import AlreadyAnswered
 from bot.core.ports import AnswerRecord, NewAnswer, RatingChange
 from bot.core.tallies import LoggedChange, RatingMove, Streak
 from bot.storage.batch import Pending, staged
-from bot.storage.sql import Db
+from bot.storage.sql import Db, is_postgres
 
 _ANSWER_COLUMNS = (
     "id, tenant, round_id, q_index, question_id, category, user_id, channel_id, message_id,"
@@ -103,6 +103,10 @@ def apply_rating(db: Db, change: RatingChange) -> bool:
     latest change, changes nothing)."""
     answer = change.answer
     key = (answer.id, change.rater_id, change.dimension)
+    if is_postgres(db):
+        # Two processes with changes of one rating take turns (held until the commit), so the
+        # one that reads second sees the first one's change.
+        db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("\x1f".join(map(str, key)),))
     # One look-up: is the answer still there, the stored rating, and its latest logged order.
     found = db.execute(
         "SELECT a.withdrawn, r.score, r.created_at, (SELECT MAX(ord) FROM rating_log l"

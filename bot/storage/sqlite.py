@@ -30,6 +30,7 @@ import aiosqlite
 from bot.core.errors import MockpanelError
 from bot.storage import batch
 from bot.storage.repositories import MEMO, RoundVersions, StoreMethods
+from bot.storage.sql import Db
 
 T = TypeVar("T")
 MAX_BATCH = 512
@@ -39,7 +40,7 @@ CHECKPOINT_IDLE = 2.0  # seconds without a commit before the WAL is truncated
 CACHE_KIB = 65_536  # page cache of the main connection
 WAL_LIMIT = 64 * 2**20  # bytes: a WAL that starts over is cut back to this
 
-_Call = tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]  # a function and its caller's future
+_Call = tuple[Callable[[Db], Any], asyncio.Future[Any]]  # a function and its caller's future
 _Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
 # The store whose transaction the running task is inside: a call to that store's queue from
 # there would wait for the transaction that waits for it.
@@ -104,13 +105,13 @@ class SqliteStore(StoreMethods):
         result: T = await db._execute(lambda: fn(db._conn))  # type: ignore[no-untyped-call]
         return result
 
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _read(self, fn: Callable[[Db], T]) -> T:
         return await self._submit(self._reads, fn)
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, fn: Callable[[Db], T]) -> T:
         return await self._submit(self._writes, fn)
 
-    async def _submit(self, calls: list[_Call], fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _submit(self, calls: list[_Call], fn: Callable[[Db], T]) -> T:
         assert self._db is not None and not self._closing, "store is closed"
         if _INSIDE.get() is self:
             raise RuntimeError("inside a transaction, use the store it gave (ctx.store), not the store itself")
@@ -167,6 +168,11 @@ class SqliteStore(StoreMethods):
                         break  # all copied: the next transaction starts the WAL over
         finally:
             await checkpointer.close()
+
+    shared = False  # one process: its own locks keep it consistent
+
+    async def take_turn(self, tenant: str, scope: str) -> None:
+        """Nothing to wait for: a held SQLite transaction already keeps every other writer out."""
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteStore]:
@@ -327,11 +333,11 @@ class _Transaction(RoundVersions, SqliteStore):
         self._versions: dict[int, int] = {}
         self.closed = False
 
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _read(self, fn: Callable[[Db], T]) -> T:
         assert not self.closed, "the transaction has ended"
         return await self._in_thread(fn)
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, fn: Callable[[Db], T]) -> T:
         assert not self.closed, "the transaction has ended"
         return await self._in_thread(functools.partial(_in_savepoint, fn=fn))
 

@@ -105,3 +105,30 @@ async def test_every_simulated_move_in_the_demo_prints_what_it_did(tmp_path: Pat
             assert following.startswith(f"({who} reacts ")
     acknowledged = [line for line in lines if re.match(r"^\(only \w+ sees this\) Rated \w+'s answer [1-5]\.$", line)]
     assert len(acknowledged) == len(result.ratings)  # every rating in the script (not the self-rating)
+
+
+def test_the_demo_on_postgresql_plays_in_its_own_schema_and_leaves_the_rest_alone(tmp_path: Path, pg_url: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def other_schema_tables() -> list[str]:
+        conn = await asyncpg.connect(pg_url)
+        try:
+            await conn.execute("CREATE TABLE IF NOT EXISTS keep_me (x int)")  # in the test's own schema
+            rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            return sorted(r[0] for r in rows)
+        finally:
+            await conn.close()
+
+    before = asyncio.run(other_schema_tables())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    for _ in range(2):  # a second run starts the demo's schema over
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "demo", "--db", pg_url],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "Leaderboard" in done.stdout and "Weak areas" in done.stdout
+    assert "search_path=mockpanel_demo" in done.stdout  # how to go on playing in it
+    assert asyncio.run(other_schema_tables()) == before == ["keep_me"]

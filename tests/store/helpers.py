@@ -7,16 +7,25 @@ from typing import Any
 
 from bot.core import scoring
 from bot.core.ports import AnswerRecord, BoardRow, NewAnswer, RatingChange
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 
 TENANT = "discord:guild-1"
 OTHER_TENANT = "slack:T0001"
 CHANNEL = "general"
+AnyStore = SqliteStore | PostgresStore  # the `store` fixture: each test runs on both
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 
+async def open_another(store: AnyStore) -> AnyStore:
+    """A second store on the same database, as a second process would open it."""
+    if isinstance(store, PostgresStore):
+        return await PostgresStore.open(store.url, migrate=False)
+    return await SqliteStore.open(store.path, checkpoint=False)
+
+
 async def new_round(
-    store: SqliteStore,
+    store: AnyStore,
     *,
     tenant: str = TENANT,
     channel: str = CHANNEL,
@@ -63,7 +72,7 @@ def new_answer(
     )
 
 
-async def answer(store: SqliteStore, round_id: int, user: str, **kw: Any) -> AnswerRecord:
+async def answer(store: AnyStore, round_id: int, user: str, **kw: Any) -> AnswerRecord:
     return await store.add_answer(new_answer(round_id, user, **kw))
 
 
@@ -80,7 +89,7 @@ def rating(
 
 
 async def board(
-    store: SqliteStore,
+    store: AnyStore,
     user: str,
     *,
     tenant: str = TENANT,
@@ -91,7 +100,7 @@ async def board(
     return None if found is None else found[0]
 
 
-async def board_or_fail(store: SqliteStore, user: str, **kw: Any) -> BoardRow:
+async def board_or_fail(store: AnyStore, user: str, **kw: Any) -> BoardRow:
     row = await board(store, user, **kw)
     assert row is not None, f"no board row for {user} {kw}"
     return row
@@ -104,7 +113,7 @@ def expected_score(row: BoardRow, prior: float) -> float:
     )
 
 
-async def snapshot(store: SqliteStore, users: list[str], tenant: str = TENANT) -> dict[str, Any]:
+async def snapshot(store: AnyStore, users: list[str], tenant: str = TENANT) -> dict[str, Any]:
     """Everything the store holds about some users, for 'changed nothing' checks."""
     out: dict[str, Any] = {}
     for user in users:

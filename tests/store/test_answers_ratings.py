@@ -9,12 +9,12 @@ import pytest
 
 from bot.core import scoring
 from bot.core.errors import AlreadyAnswered
-from bot.storage.sqlite import SqliteStore
 from tests.store.helpers import (
     CHANNEL,
     OTHER_TENANT,
     T0,
     TENANT,
+    AnyStore,
     answer,
     board,
     board_or_fail,
@@ -30,7 +30,7 @@ DEFAULT = scoring.DEFAULT_PRIOR_MEAN
 # --- add_answer ---------------------------------------------------------------------------------
 
 
-async def test_answer_creates_rows_for_both_scopes_and_all_periods(store: SqliteStore) -> None:
+async def test_answer_creates_rows_for_both_scopes_and_all_periods(store: AnyStore) -> None:
     at = datetime(2026, 2, 27, 18, 30, tzinfo=UTC)
     round_id = await new_round(store, channel="prep")
     await answer(store, round_id, "alice", channel="prep", at=at)
@@ -47,7 +47,7 @@ async def test_answer_creates_rows_for_both_scopes_and_all_periods(store: Sqlite
     assert await board(store, "alice", period=scoring.period_keys(T0)[0]) is None
 
 
-async def test_second_answer_to_the_same_question_raises_and_changes_nothing(store: SqliteStore) -> None:
+async def test_second_answer_to_the_same_question_raises_and_changes_nothing(store: AnyStore) -> None:
     round_id = await new_round(store)
     first = await answer(store, round_id, "alice", text="first")
     before = await snapshot(store, ["alice"])
@@ -64,7 +64,7 @@ async def test_second_answer_to_the_same_question_raises_and_changes_nothing(sto
     assert (await board_or_fail(store, "alice")).answers == 2
 
 
-async def test_answer_that_does_not_count_for_the_board_adds_no_points(store: SqliteStore) -> None:
+async def test_answer_that_does_not_count_for_the_board_adds_no_points(store: AnyStore) -> None:
     round_id = await new_round(store, kind="practice")
     stored = await answer(store, round_id, "alice", hidden=True, counts_for_board=False, message_id=None)
     assert stored.hidden
@@ -97,7 +97,7 @@ STREAKS = [
 
 
 @pytest.mark.parametrize("case", STREAKS, ids=[c.name for c in STREAKS])
-async def test_qotd_streaks(store: SqliteStore, case: StreakCase) -> None:
+async def test_qotd_streaks(store: AnyStore, case: StreakCase) -> None:
     total = 0
     for (day, previous), length in zip(case.days, case.lengths, strict=True):
         round_id = await new_round(store, kind="qotd", state={"scheduled_day": day.isoformat()})
@@ -111,7 +111,7 @@ async def test_qotd_streaks(store: SqliteStore, case: StreakCase) -> None:
     assert row.score == pytest.approx(expected_score(row, DEFAULT))
 
 
-async def test_streaks_are_per_channel(store: SqliteStore) -> None:
+async def test_streaks_are_per_channel(store: AnyStore) -> None:
     for channel in ("a", "b"):
         for n in range(3 if channel == "a" else 1):
             round_id = await new_round(store, kind="qotd", channel=channel)
@@ -150,7 +150,7 @@ RATING_CASES: list[tuple[str, list[Op]]] = [
 
 
 @pytest.mark.parametrize("ops", [c[1] for c in RATING_CASES], ids=[c[0] for c in RATING_CASES])
-async def test_rating_sequences_keep_aggregates_exact(store: SqliteStore, ops: list[Op]) -> None:
+async def test_rating_sequences_keep_aggregates_exact(store: AnyStore, ops: list[Op]) -> None:
     round_id = await new_round(store)
     target = await answer(store, round_id, "alice")
     current: dict[str, int] = {}
@@ -181,7 +181,7 @@ async def test_rating_sequences_keep_aggregates_exact(store: SqliteStore, ops: l
     assert (await store.answer_scores(round_id))[0].total == sum(current.values())
 
 
-async def test_rating_score_equals_formula_on_every_board_row(store: SqliteStore) -> None:
+async def test_rating_score_equals_formula_on_every_board_row(store: AnyStore) -> None:
     at = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     round_id = await new_round(store, channel="prep")
     target = await answer(store, round_id, "alice", channel="prep", at=at)
@@ -199,7 +199,7 @@ async def test_rating_score_equals_formula_on_every_board_row(store: SqliteStore
     [(3, 0), (10, 0), (12, 0), (25, 0), (12, 1), (12, 2), (12, 5), (10, 1), (25, 20), (5, 5)],
 )
 async def test_given_points_capped_per_day_and_exact_under_removals(
-    store: SqliteStore, ratings: int, removed: int
+    store: AnyStore, ratings: int, removed: int
 ) -> None:
     round_id = await new_round(store)
     answers = [await answer(store, round_id, f"user{i:02d}") for i in range(ratings)]
@@ -215,7 +215,7 @@ async def test_given_points_capped_per_day_and_exact_under_removals(
         assert row.score == pytest.approx(row.given)
 
 
-async def test_given_cap_is_per_day(store: SqliteStore) -> None:
+async def test_given_cap_is_per_day(store: AnyStore) -> None:
     round_id = await new_round(store)
     answers = [await answer(store, round_id, f"user{i:02d}") for i in range(24)]
     day2 = T0 + timedelta(days=1)
@@ -231,7 +231,7 @@ async def test_given_cap_is_per_day(store: SqliteStore) -> None:
     assert (await board_or_fail(store, "rater")).given == 9 + scoring.GIVEN_DAILY_CAP
 
 
-async def test_received_counts_in_the_answers_periods_given_in_the_ratings(store: SqliteStore) -> None:
+async def test_received_counts_in_the_answers_periods_given_in_the_ratings(store: AnyStore) -> None:
     answered = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)  # Saturday: week 9, February
     rated = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday: week 10, March
     a_week, a_month, _ = scoring.period_keys(answered)
@@ -264,7 +264,7 @@ async def test_received_counts_in_the_answers_periods_given_in_the_ratings(store
     assert await store.skills(TENANT, "alice") == []
 
 
-async def test_rubric_dimension_ratings_feed_skills_not_the_board(store: SqliteStore) -> None:
+async def test_rubric_dimension_ratings_feed_skills_not_the_board(store: AnyStore) -> None:
     round_id = await new_round(store, kind="panel")
     target = await answer(store, round_id, "alice", category="technical")
     board_before = (await store.export_user(TENANT, "alice"))["boards"]
@@ -295,7 +295,7 @@ async def test_rubric_dimension_ratings_feed_skills_not_the_board(store: SqliteS
 # --- the community prior ------------------------------------------------------------------------
 
 
-async def test_prior_stays_default_below_min_ratings_then_rescores_the_community(store: SqliteStore) -> None:
+async def test_prior_stays_default_below_min_ratings_then_rescores_the_community(store: AnyStore) -> None:
     min_n = scoring.PRIOR_MIN_RATINGS
     round_id = await new_round(store)
     alice = await answer(store, round_id, "alice")
@@ -342,7 +342,7 @@ async def test_prior_stays_default_below_min_ratings_then_rescores_the_community
     assert (await board_or_fail(store, "alice")).score == pytest.approx(scoring.points(scoring.Tally(1, 5, 1), 5.0))
 
 
-async def test_prior_follows_removals_back_below_the_minimum(store: SqliteStore) -> None:
+async def test_prior_follows_removals_back_below_the_minimum(store: AnyStore) -> None:
     round_id = await new_round(store)
     alice = await answer(store, round_id, "alice")
     bob = await answer(store, round_id, "bob")
@@ -359,7 +359,7 @@ async def test_prior_follows_removals_back_below_the_minimum(store: SqliteStore)
 # --- withdrawing ----------------------------------------------------------------------------------
 
 
-async def test_withdraw_removes_points_and_ratings_and_is_idempotent(store: SqliteStore) -> None:
+async def test_withdraw_removes_points_and_ratings_and_is_idempotent(store: AnyStore) -> None:
     round_id = await new_round(store)
     kept = await answer(store, round_id, "alice", q_index=0)
     gone = await answer(store, round_id, "alice", q_index=1)
@@ -389,7 +389,7 @@ async def test_withdraw_removes_points_and_ratings_and_is_idempotent(store: Sqli
     assert [r["answer_id"] for r in exported["ratings_given"]] == [kept.id]
 
 
-async def test_withdraw_takes_the_streak_bonus_back(store: SqliteStore) -> None:
+async def test_withdraw_takes_the_streak_bonus_back(store: AnyStore) -> None:
     ids = []
     for n in range(3):
         round_id = await new_round(store, kind="qotd")
@@ -400,7 +400,7 @@ async def test_withdraw_takes_the_streak_bonus_back(store: SqliteStore) -> None:
     assert row.score == pytest.approx(expected_score(row, DEFAULT))
 
 
-async def test_withdrawing_a_practice_answer_leaves_the_board_alone(store: SqliteStore) -> None:
+async def test_withdrawing_a_practice_answer_leaves_the_board_alone(store: AnyStore) -> None:
     group = await new_round(store)
     await answer(store, group, "alice")
     practice = await new_round(store, kind="practice")
@@ -410,7 +410,7 @@ async def test_withdrawing_a_practice_answer_leaves_the_board_alone(store: Sqlit
     assert (await store.export_user(TENANT, "alice"))["boards"] == before
 
 
-async def test_a_rating_that_arrives_after_the_answer_was_withdrawn_changes_nothing(store: SqliteStore) -> None:
+async def test_a_rating_that_arrives_after_the_answer_was_withdrawn_changes_nothing(store: AnyStore) -> None:
     """The caller looked the answer up, then it was withdrawn (message deleted, user deleted),
     then the rating reached the store: the withdrawn answer must not earn points again."""
     round_id = await new_round(store)

@@ -7,14 +7,13 @@ from datetime import timedelta
 import pytest
 
 from bot.core import scoring
-from bot.storage.sqlite import SqliteStore
-from tests.store.helpers import OTHER_TENANT, T0, TENANT, answer, board, board_or_fail, new_round, rating
+from tests.store.helpers import OTHER_TENANT, T0, TENANT, AnyStore, answer, board, board_or_fail, new_round, rating
 
 # user -> number of answers; alice and carol tie, broken by user id.
 ANSWERS = {"alice": 2, "bob": 3, "carol": 2, "dave": 1, "erin": 4}
 
 
-async def _populate(store: SqliteStore, tenant: str = TENANT, channel: str = "general") -> int:
+async def _populate(store: AnyStore, tenant: str = TENANT, channel: str = "general") -> int:
     round_id = await new_round(store, tenant=tenant, channel=channel)
     for user, n in ANSWERS.items():
         for q in range(n):
@@ -30,7 +29,7 @@ async def _populate(store: SqliteStore, tenant: str = TENANT, channel: str = "ge
         (1, ["erin"]),
     ],
 )
-async def test_leaderboard_order_and_limit(store: SqliteStore, limit: int, expected: list[str]) -> None:
+async def test_leaderboard_order_and_limit(store: AnyStore, limit: int, expected: list[str]) -> None:
     await _populate(store)
     for scope in ("*", "c:general"):
         rows = await store.leaderboard(TENANT, scope, "all", limit)
@@ -40,7 +39,7 @@ async def test_leaderboard_order_and_limit(store: SqliteStore, limit: int, expec
         assert all(r.display_name == r.user_id.title() for r in rows)
 
 
-async def test_leaderboard_is_per_channel_and_period(store: SqliteStore) -> None:
+async def test_leaderboard_is_per_channel_and_period(store: AnyStore) -> None:
     first = await new_round(store, channel="a")
     second = await new_round(store, channel="b")
     await answer(store, first, "alice", channel="a")
@@ -54,7 +53,7 @@ async def test_leaderboard_is_per_channel_and_period(store: SqliteStore) -> None
     assert await store.leaderboard(TENANT, "c:nowhere", "all") == []
 
 
-async def test_opt_out_hides_existing_and_later_rows_and_opt_in_shows_them(store: SqliteStore) -> None:
+async def test_opt_out_hides_existing_and_later_rows_and_opt_in_shows_them(store: AnyStore) -> None:
     await _populate(store)
     await store.set_opt_out(TENANT, "bob", True)
     assert await store.is_opted_out(TENANT, "bob")
@@ -77,7 +76,7 @@ async def test_opt_out_hides_existing_and_later_rows_and_opt_in_shows_them(store
     assert [r.user_id for r in await store.leaderboard(TENANT, "*", "all")][:2] == ["bob", "erin"]
 
 
-async def test_opting_out_before_any_activity_hides_rows_created_later(store: SqliteStore) -> None:
+async def test_opting_out_before_any_activity_hides_rows_created_later(store: AnyStore) -> None:
     await store.set_opt_out(TENANT, "alice", True)
     round_id = await new_round(store)
     await answer(store, round_id, "alice")
@@ -91,7 +90,7 @@ async def test_opting_out_before_any_activity_hides_rows_created_later(store: Sq
     assert (await board_or_fail(store, "alice")).display_name == "Alice"
 
 
-async def test_board_row_rank_counts_only_visible_users_ahead(store: SqliteStore) -> None:
+async def test_board_row_rank_counts_only_visible_users_ahead(store: AnyStore) -> None:
     await _populate(store)  # erin 40, bob 30, alice 20, carol 20, dave 10
     expected = {"erin": 1, "bob": 2, "alice": 3, "carol": 3, "dave": 5}
     for user, rank in expected.items():
@@ -110,7 +109,7 @@ async def test_board_row_rank_counts_only_visible_users_ahead(store: SqliteStore
     assert await store.board_row(TENANT, "*", "all", "nobody") is None
 
 
-async def test_tenants_never_see_each_others_data(store: SqliteStore) -> None:
+async def test_tenants_never_see_each_others_data(store: AnyStore) -> None:
     """Same user ids, same channel ids, same event and message ids in two communities."""
     rounds = {}
     for tenant, scores in ((TENANT, {"bob": 5}), (OTHER_TENANT, {"bob": 1, "carol": 2})):

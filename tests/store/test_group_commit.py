@@ -18,7 +18,8 @@ from tests.store.helpers import T0, TENANT, answer, board_or_fail, new_answer, n
 TIMEOUT = 60
 
 
-async def test_many_concurrent_ratings_all_land_in_few_commits(store: SqliteStore) -> None:
+async def test_many_concurrent_ratings_all_land_in_few_commits(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     round_id = await new_round(store)
     answers = [await answer(store, round_id, f"author{i}") for i in range(10)]
     raters = [f"rater{j:02d}" for j in range(50)]
@@ -45,7 +46,8 @@ async def test_many_concurrent_ratings_all_land_in_few_commits(store: SqliteStor
     assert sum(s.n for s in scores) == 500
 
 
-async def test_concurrent_answers_from_many_users(store: SqliteStore) -> None:
+async def test_concurrent_answers_from_many_users(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     round_id = await new_round(store)
     made = await asyncio.wait_for(
         asyncio.gather(*(store.add_answer(new_answer(round_id, f"user{i:03d}")) for i in range(200))), TIMEOUT
@@ -70,10 +72,11 @@ def _missing_round(round_id: int) -> Callable[[SqliteStore], Awaitable[Any]]:
     ids=["duplicate answer", "foreign key violation"],
 )
 async def test_one_failing_write_does_not_roll_back_its_batch(
-    store: SqliteStore,
+    sqlite_store: SqliteStore,
     make_failure: Callable[[int], Callable[[SqliteStore], Awaitable[Any]]],
     error: type[Exception],
 ) -> None:
+    store = sqlite_store
     round_id = await new_round(store)
     first = await answer(store, round_id, "user000", text="original")
 
@@ -102,7 +105,8 @@ async def test_one_failing_write_does_not_roll_back_its_batch(
     assert (await answer(store, round_id, "user999")).user_id == "user999"
 
 
-async def test_each_caller_learns_its_own_result_in_a_shared_batch(store: SqliteStore) -> None:
+async def test_each_caller_learns_its_own_result_in_a_shared_batch(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     round_id = await new_round(store)
     target = await answer(store, round_id, "alice")
     # Same rating five times in one batch: only the first changes anything.

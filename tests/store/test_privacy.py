@@ -8,11 +8,10 @@ import pytest
 
 from bot.core import scoring
 from bot.core.ports import AnswerRecord
-from bot.storage.sqlite import SqliteStore
-from tests.store.helpers import OTHER_TENANT, T0, TENANT, answer, board, board_or_fail, new_round, rating
+from tests.store.helpers import OTHER_TENANT, T0, TENANT, AnyStore, answer, board, board_or_fail, new_round, rating
 
 
-async def _community(store: SqliteStore) -> dict[str, AnswerRecord]:
+async def _community(store: AnyStore) -> dict[str, AnswerRecord]:
     """alice and bob answer and rate each other; carol rates both; alice has a streak."""
     round_id = await new_round(store)
     made = {
@@ -38,7 +37,7 @@ async def _community(store: SqliteStore) -> dict[str, AnswerRecord]:
     return made
 
 
-async def test_export_user_contains_answers_ratings_given_and_boards(store: SqliteStore) -> None:
+async def test_export_user_contains_answers_ratings_given_and_boards(store: AnyStore) -> None:
     made = await _community(store)
     exported = await store.export_user(TENANT, "alice")
     assert exported["user"] == [{"user_id": "alice", "display_name": "Alice", "opted_out": 0}]
@@ -62,7 +61,7 @@ async def test_export_user_contains_answers_ratings_given_and_boards(store: Sqli
     }
 
 
-async def test_delete_user_removes_them_from_everyone_elses_aggregates(store: SqliteStore) -> None:
+async def test_delete_user_removes_them_from_everyone_elses_aggregates(store: AnyStore) -> None:
     made = await _community(store)
     carol_before = await board_or_fail(store, "carol")
 
@@ -96,7 +95,7 @@ async def test_delete_user_removes_them_from_everyone_elses_aggregates(store: Sq
     assert "alice" not in {r["user_id"] for r in await store.activity(TENANT, None)}
 
 
-async def test_delete_user_is_safe_to_repeat_and_for_strangers(store: SqliteStore) -> None:
+async def test_delete_user_is_safe_to_repeat_and_for_strangers(store: AnyStore) -> None:
     await _community(store)
     await store.delete_user(TENANT, "alice", T0)
     after = {u: await board(store, u) for u in ("bob", "carol")}
@@ -105,7 +104,7 @@ async def test_delete_user_is_safe_to_repeat_and_for_strangers(store: SqliteStor
     assert {u: await board(store, u) for u in ("bob", "carol")} == after
 
 
-async def test_activity_counts_and_means_since_a_date(store: SqliteStore) -> None:
+async def test_activity_counts_and_means_since_a_date(store: AnyStore) -> None:
     early = await new_round(store, at=T0 - timedelta(days=10))
     late = await new_round(store)
     old = await answer(store, early, "alice", at=T0 - timedelta(days=10))

@@ -15,18 +15,18 @@ from hypothesis import strategies as st
 from bot.core import tallies
 from bot.core.ports import AnswerRecord, RatingChange
 from bot.storage.sqlite import SqliteStore
-from tests.store.helpers import T0, TENANT, answer, board_or_fail, new_round, rating, snapshot
+from tests.store.helpers import T0, TENANT, AnyStore, answer, board_or_fail, new_round, rating, snapshot
 
 
 def ordered(change: RatingChange, *order: int) -> RatingChange:
     return replace(change, order=order)
 
 
-async def _scene(store: SqliteStore) -> AnswerRecord:
+async def _scene(store: AnyStore) -> AnswerRecord:
     return await answer(store, await new_round(store), "alice")
 
 
-async def test_an_older_change_arriving_late_does_not_overwrite_a_newer_one(store: SqliteStore) -> None:
+async def test_an_older_change_arriving_late_does_not_overwrite_a_newer_one(store: AnyStore) -> None:
     target = await _scene(store)
     assert await store.apply_rating(ordered(rating(target, "bob", 5), 2))
     assert not await store.apply_rating(ordered(rating(target, "bob", 3), 1))
@@ -34,7 +34,7 @@ async def test_an_older_change_arriving_late_does_not_overwrite_a_newer_one(stor
     assert (row.received_n, row.received_sum) == (1, 5)
 
 
-async def test_an_older_add_arriving_after_a_newer_removal_is_ignored(store: SqliteStore) -> None:
+async def test_an_older_add_arriving_after_a_newer_removal_is_ignored(store: AnyStore) -> None:
     target = await _scene(store)
     before = await snapshot(store, ["alice", "bob"])
     # The removal (order 2) overtakes the add it removes (order 1).
@@ -44,7 +44,7 @@ async def test_an_older_add_arriving_after_a_newer_removal_is_ignored(store: Sql
     assert await store.overall_ratings(target.id) == {}
 
 
-async def test_a_removal_older_than_the_stored_rating_changes_nothing(store: SqliteStore) -> None:
+async def test_a_removal_older_than_the_stored_rating_changes_nothing(store: AnyStore) -> None:
     target = await _scene(store)
     assert await store.apply_rating(ordered(rating(target, "bob", 4), 5))
     before = await snapshot(store, ["alice", "bob"])
@@ -52,7 +52,7 @@ async def test_a_removal_older_than_the_stored_rating_changes_nothing(store: Sql
     assert await snapshot(store, ["alice", "bob"]) == before
 
 
-async def test_a_late_change_takes_its_place_between_the_others(store: SqliteStore) -> None:
+async def test_a_late_change_takes_its_place_between_the_others(store: AnyStore) -> None:
     """Reactions 3 then 4, then 3 taken away: 4 stands. Arriving as 4, remove-3, 3, the 3
     is put back before the removal, so 4 still stands."""
     target = await _scene(store)
@@ -62,14 +62,14 @@ async def test_a_late_change_takes_its_place_between_the_others(store: SqliteSto
     assert await store.overall_ratings(target.id) == {"bob": 4}
 
 
-async def test_the_same_order_twice_is_the_same_change(store: SqliteStore) -> None:
+async def test_the_same_order_twice_is_the_same_change(store: AnyStore) -> None:
     target = await _scene(store)
     assert await store.apply_rating(ordered(rating(target, "bob", 4), 7))
     assert not await store.apply_rating(ordered(rating(target, "bob", 2), 7))
     assert await store.overall_ratings(target.id) == {"bob": 4}
 
 
-async def test_a_rating_from_before_orders_stands_before_every_ordered_change(store: SqliteStore) -> None:
+async def test_a_rating_from_before_orders_stands_before_every_ordered_change(store: AnyStore) -> None:
     target = await _scene(store)
     assert await store.apply_rating(rating(target, "bob", 2))  # no order: stored as it arrived
     assert await store.apply_rating(ordered(rating(target, "bob", 5), 9))
@@ -78,7 +78,7 @@ async def test_a_rating_from_before_orders_stands_before_every_ordered_change(st
     assert await store.overall_ratings(target.id) == {"bob": 5}
 
 
-async def test_deleting_a_user_deletes_their_order_log(store: SqliteStore) -> None:
+async def test_deleting_a_user_deletes_their_order_log(store: AnyStore) -> None:
     target = await _scene(store)
     await store.apply_rating(ordered(rating(target, "bob", 4), 1))
     await store.apply_rating(ordered(rating(target, "carol", 4), 1))

@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.ports import Timer
-from bot.storage.sqlite import SqliteStore
-from tests.store.helpers import OTHER_TENANT, T0, TENANT, answer, new_round, rating
+from tests.store.helpers import OTHER_TENANT, T0, TENANT, AnyStore, answer, new_round, open_another, rating
 
 # --- rounds and posts ---------------------------------------------------------------------------
 
 
-async def test_create_get_and_save_round(store: SqliteStore) -> None:
+async def test_create_get_and_save_round(store: AnyStore) -> None:
     state = {"question_ids": ["beh-001", "tech-002"], "phase": "lobby", "players": ["alice"], "n": 2}
     round_id = await store.create_round(TENANT, "general", "group", state, T0)
     got = await store.get_round(round_id)
@@ -37,7 +36,7 @@ async def test_create_get_and_save_round(store: SqliteStore) -> None:
     assert await store.get_round(round_id + 100) is None
 
 
-async def test_open_round_returns_the_latest_open_one_of_the_given_kinds(store: SqliteStore) -> None:
+async def test_open_round_returns_the_latest_open_one_of_the_given_kinds(store: AnyStore) -> None:
     assert await store.open_round(TENANT, "general", ["group", "panel"]) is None
     older = await new_round(store, kind="group")
     qotd = await new_round(store, kind="qotd")
@@ -59,7 +58,7 @@ async def test_open_round_returns_the_latest_open_one_of_the_given_kinds(store: 
     assert found is not None and found.id == older
 
 
-async def test_posts_map_messages_to_rounds_and_refs(store: SqliteStore) -> None:
+async def test_posts_map_messages_to_rounds_and_refs(store: AnyStore) -> None:
     round_id = await new_round(store)
     await store.record_post(TENANT, "m1", round_id, f"q:{round_id}:0")
     await store.record_post(TENANT, "m2", None, "help")
@@ -74,7 +73,7 @@ async def test_posts_map_messages_to_rounds_and_refs(store: SqliteStore) -> None
     assert await store.message_for_ref(TENANT, f"q:{round_id}:0") is None
 
 
-async def test_reveal_answer_sets_message_and_unhides(store: SqliteStore) -> None:
+async def test_reveal_answer_sets_message_and_unhides(store: AnyStore) -> None:
     round_id = await new_round(store, state={"blind": True})
     hidden = await answer(store, round_id, "alice", hidden=True, message_id=None)
     assert hidden.hidden and hidden.message_id is None
@@ -85,7 +84,7 @@ async def test_reveal_answer_sets_message_and_unhides(store: SqliteStore) -> Non
     assert await store.answer_by_message(OTHER_TENANT, "posted-7") is None
 
 
-async def test_edit_answer_changes_text_only(store: SqliteStore) -> None:
+async def test_edit_answer_changes_text_only(store: AnyStore) -> None:
     round_id = await new_round(store)
     original = await answer(store, round_id, "alice", text="draft")
     await store.edit_answer(original.id, "final")
@@ -94,7 +93,7 @@ async def test_edit_answer_changes_text_only(store: SqliteStore) -> None:
     assert edited.created_at == original.created_at and edited.message_id == original.message_id
 
 
-async def test_answers_for_filters_by_question_and_excludes_withdrawn(store: SqliteStore) -> None:
+async def test_answers_for_filters_by_question_and_excludes_withdrawn(store: AnyStore) -> None:
     round_id = await new_round(store)
     a0 = await answer(store, round_id, "alice", q_index=0)
     b0 = await answer(store, round_id, "bob", q_index=0)
@@ -110,7 +109,7 @@ async def test_answers_for_filters_by_question_and_excludes_withdrawn(store: Sql
     assert await store.answered_questions(TENANT, "alice") == {"beh-001"}
 
 
-async def test_answer_scores_per_question_and_dimension(store: SqliteStore) -> None:
+async def test_answer_scores_per_question_and_dimension(store: AnyStore) -> None:
     round_id = await new_round(store, kind="panel")
     a0 = await answer(store, round_id, "alice", q_index=0)
     b0 = await answer(store, round_id, "bob", q_index=0)
@@ -149,13 +148,13 @@ def _timer(key: str, minutes: float, **payload: object) -> Timer:
     return Timer(key, TENANT, "general", T0 + timedelta(minutes=minutes), "round", dict(payload))
 
 
-async def claim_due(store: SqliteStore, now: datetime) -> list[Timer]:
+async def claim_due(store: AnyStore, now: datetime) -> list[Timer]:
     """What the scheduler and dispatcher do together: read the due timers, and fire those whose
     row this process takes (in the firing event's transaction)."""
     return [t for t in await store.due_timers(now) if await store.take_timer(t.key, t.due)]
 
 
-async def test_set_timer_replaces_by_key(store: SqliteStore) -> None:
+async def test_set_timer_replaces_by_key(store: AnyStore) -> None:
     assert await store.next_timer_due() is None
     await store.set_timer(_timer("round:1:answer", 5, phase="answer"))
     await store.set_timer(_timer("round:1:answer", 10, phase="rate"))
@@ -164,7 +163,7 @@ async def test_set_timer_replaces_by_key(store: SqliteStore) -> None:
     assert await claim_due(store, T0 + timedelta(minutes=10)) == [_timer("round:1:answer", 10, phase="rate")]
 
 
-async def test_claim_due_timers_returns_due_ones_in_order_once(store: SqliteStore) -> None:
+async def test_claim_due_timers_returns_due_ones_in_order_once(store: AnyStore) -> None:
     timers = [
         _timer("b", 1, n=1),
         _timer("late", 60),
@@ -185,7 +184,7 @@ async def test_claim_due_timers_returns_due_ones_in_order_once(store: SqliteStor
     assert await store.next_timer_due() is None
 
 
-async def test_timer_due_in_another_timezone_is_compared_as_an_instant(store: SqliteStore) -> None:
+async def test_timer_due_in_another_timezone_is_compared_as_an_instant(store: AnyStore) -> None:
     due = (T0 + timedelta(seconds=30)).astimezone(ZoneInfo("America/Los_Angeles"))
     await store.set_timer(Timer("tz", TENANT, "general", due, "qotd", {}))
     assert await claim_due(store, T0 + timedelta(seconds=29)) == []
@@ -193,7 +192,7 @@ async def test_timer_due_in_another_timezone_is_compared_as_an_instant(store: Sq
     assert [t.due for t in claimed] == [due]
 
 
-async def test_cancel_timer(store: SqliteStore) -> None:
+async def test_cancel_timer(store: AnyStore) -> None:
     await store.set_timer(_timer("keep", 1))
     await store.set_timer(_timer("drop", 0))
     await store.cancel_timer("drop")
@@ -201,8 +200,8 @@ async def test_cancel_timer(store: SqliteStore) -> None:
     assert [t.key for t in await claim_due(store, T0 + timedelta(hours=1))] == ["keep"]
 
 
-async def test_two_stores_on_one_file_never_claim_the_same_timer(store: SqliteStore) -> None:
-    other = await SqliteStore.open(store.path, checkpoint=False)
+async def test_two_stores_on_one_database_never_claim_the_same_timer(store: AnyStore) -> None:
+    other = await open_another(store)
     try:
         for wave in range(5):
             now = T0 + timedelta(hours=wave)

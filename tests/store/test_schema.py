@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.sqlite import SqliteStore, migrations
-from tests.store.helpers import OTHER_TENANT, T0, TENANT, answer, board_or_fail, new_answer, new_round, rating
+from tests.store.helpers import OTHER_TENANT, T0, TENANT, AnyStore, answer, board_or_fail, new_answer, new_round, rating
 
 
 def _pragma(path: str, name: str) -> object:
@@ -45,11 +45,13 @@ async def test_migrate_is_idempotent_and_sets_user_version(tmp_path: Path) -> No
         await store.close()
 
 
-async def test_wal_mode_is_on(store: SqliteStore) -> None:
+async def test_wal_mode_is_on(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     assert str(_pragma(store.path, "journal_mode")).lower() == "wal"
 
 
-async def test_foreign_keys_are_enforced(store: SqliteStore) -> None:
+async def test_foreign_keys_are_enforced(sqlite_store: SqliteStore) -> None:
+    store = sqlite_store
     with pytest.raises(sqlite3.IntegrityError):
         await store.add_answer(new_answer(9999, "alice"))
     assert await store.get_answer(1) is None
@@ -90,13 +92,13 @@ CLAIMS: list[tuple[str, list[tuple[str, str, bool]]]] = [
 
 
 @pytest.mark.parametrize(("sequence"), [c[1] for c in CLAIMS], ids=[c[0] for c in CLAIMS])
-async def test_claim_event(store: SqliteStore, sequence: list[tuple[str, str, bool]]) -> None:
+async def test_claim_event(store: AnyStore, sequence: list[tuple[str, str, bool]]) -> None:
     for step, (tenant, event_id, expected) in enumerate(sequence):
         got = await store.claim_event(tenant, event_id, T0 + timedelta(seconds=step))
         assert got is expected, (step, tenant, event_id)
 
 
-async def test_forgotten_events_can_be_claimed_again(store: SqliteStore) -> None:
+async def test_forgotten_events_can_be_claimed_again(store: AnyStore) -> None:
     assert await store.claim_event(TENANT, "old", T0)
     assert await store.claim_event(TENANT, "new", T0 + timedelta(days=8))
     assert await store.forget_old_events(T0 + timedelta(days=8)) == 1

@@ -8,15 +8,14 @@ import pytest
 
 from bot.core.messages import Message, Post
 from bot.core.ports import Conflict, Timer
-from bot.storage.sqlite import SqliteStore
-from tests.store.helpers import CHANNEL, T0, TENANT, new_round
+from tests.store.helpers import CHANNEL, T0, TENANT, AnyStore, new_round
 
 
 class Boom(Exception):
     pass
 
 
-async def test_an_exception_rolls_back_everything_the_transaction_wrote(store: SqliteStore) -> None:
+async def test_an_exception_rolls_back_everything_the_transaction_wrote(store: AnyStore) -> None:
     round_id = await new_round(store, state={"phase": "lobby"})
     with pytest.raises(Boom):
         async with store.transaction() as tx:
@@ -37,7 +36,7 @@ async def test_an_exception_rolls_back_everything_the_transaction_wrote(store: S
     assert await store.claim_event(TENANT, "e1", T0)  # the id was not kept: a retry is handled
 
 
-async def test_the_block_commits_all_of_it_when_it_ends(store: SqliteStore) -> None:
+async def test_the_block_commits_all_of_it_when_it_ends(store: AnyStore) -> None:
     round_id = await new_round(store, state={"phase": "lobby"})
     async with store.transaction() as tx:
         assert await tx.claim_event(TENANT, "e1", T0)
@@ -48,7 +47,7 @@ async def test_the_block_commits_all_of_it_when_it_ends(store: SqliteStore) -> N
     assert not await store.claim_event(TENANT, "e1", T0)
 
 
-async def test_a_stale_round_version_raises_conflict_and_nothing_is_kept(store: SqliteStore) -> None:
+async def test_a_stale_round_version_raises_conflict_and_nothing_is_kept(store: AnyStore) -> None:
     round_id = await new_round(store, state={"n": 0})
     with pytest.raises(Conflict):
         async with store.transaction() as tx:
@@ -63,7 +62,7 @@ async def test_a_stale_round_version_raises_conflict_and_nothing_is_kept(store: 
     assert await store.claim_event(TENANT, "e1", T0)  # so the event can run again from its read
 
 
-async def test_a_fresh_read_writes_and_bumps_the_version(store: SqliteStore) -> None:
+async def test_a_fresh_read_writes_and_bumps_the_version(store: AnyStore) -> None:
     round_id = await new_round(store, state={"n": 0})
     for n in (1, 2):
         async with store.transaction() as tx:

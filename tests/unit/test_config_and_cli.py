@@ -41,11 +41,21 @@ def test_bank_validate_list_and_show(capsys: pytest.CaptureFixture[str], tmp_pat
     assert "bad.yaml, line 4, field `questions[0].txt`: unknown field" in err
 
 
-def test_migrate_and_postgres_message(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_migrate_sqlite(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["migrate", "--db", str(tmp_path / "m.db")]) == 0
     assert f"schema version {migrations()[-1][0]}" in capsys.readouterr().out
-    assert main(["migrate", "--db", "postgresql://localhost/x"]) == 2
-    assert "PostgreSQL storage is not available" in capsys.readouterr().err
+
+
+def test_migrate_postgresql(capsys: pytest.CaptureFixture[str], pg_url: str) -> None:
+    assert main(["migrate", "--db", pg_url]) == 0
+    assert f"schema version {migrations()[-1][0]}" in capsys.readouterr().out
+
+
+def test_a_postgresql_server_that_is_not_there_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--db", "postgresql://someone:secret@127.0.0.1:1/x"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach PostgreSQL at 127.0.0.1:1" in err and "Traceback" not in err
+    assert "secret" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_bank_import_and_export_for_a_community(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

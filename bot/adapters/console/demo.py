@@ -80,7 +80,8 @@ async def run_demo(db_path: str, write: Callable[[str], None] = print) -> DemoRe
     try:
         session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=("Coach",))
         session.on_wait = runtime.scheduler.run_due
-        session.save_dir = Path(db_path).parent  # the chart of /mock me goes beside the demo's database
+        # The chart of /mock me goes beside the demo's database (on PostgreSQL: here).
+        session.save_dir = Path(".") if "://" in db_path else Path(db_path).parent
         script = DemoScript(session, outbox, clock, result)
         await _play(script, session)
     finally:
