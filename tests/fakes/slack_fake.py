@@ -33,6 +33,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     token: str | None
+    via: str = ""  # which bot process called, when each has an API URL of its own (`/w/{via}/api/`)
 
 
 @dataclass
@@ -115,6 +116,8 @@ class FakeSlack:
         self._url_owner: dict[str, str] = {}
         self._hosted: dict[str, bytes] = {}
         self.gates: dict[str, asyncio.Event] = {}  # method -> calls wait until it is set
+        # (process, method) pairs whose calls are never answered: a process stuck mid-delivery
+        self.stalled: set[tuple[str, str]] = set()
         # What the bot token was granted: Slack sends it as X-OAuth-Scopes on every answer.
         self.scopes: list[str] = list(BOT_SCOPES)
         self._private: list[tuple[str, str]] = []  # (user, what they were shown), in order
@@ -127,6 +130,7 @@ class FakeSlack:
         # exported as one YAML file are over 1 MiB).
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_route("*", "/w/{via}/api/{method}", self._api)  # several processes, told apart
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/ws", self._websocket)
@@ -164,6 +168,10 @@ class FakeSlack:
     @property
     def api_url(self) -> str:
         return f"{self.url}/api/"
+
+    def api_url_of(self, process: str) -> str:
+        """The Web API for one of several bot processes: its calls carry `via=process`."""
+        return f"{self.url}/w/{process}/api/"
 
     def response_url(self, user: str = "") -> str:
         url = f"{self.url}/respond/{next(self._counter)}"
@@ -274,7 +282,10 @@ class FakeSlack:
             params.update(client_id=client_id, client_secret=secret)
             auth = ""
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
-        self.calls.append(ApiCall(method, params, token))
+        via = request.match_info.get("via", "")
+        if (via, method) in self.stalled:
+            await asyncio.Event().wait()  # until the fake closes: Slack never heard this call
+        self.calls.append(ApiCall(method, params, token, via))
         if method in self.gates:
             await self._notify()
             await self.gates[method].wait()

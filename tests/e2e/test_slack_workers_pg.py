@@ -1,0 +1,272 @@
+"""Several real `mockpanel run slack --http` processes on one PostgreSQL database (issue 9's
+Done-when): the fake Slack sends each request to a random process and each retry of an event to
+another one (and treats some 200s as too late, so processes see redeliveries of each other's
+work). A group, a blind and a panel round and a scheduled question of the day finish with every
+timer fired once, no rating counted twice and every post delivered once; then one process is
+killed with SIGKILL while its outbox holds a post, and the others finish the round on time and
+deliver what it had left. Also `--workers 3` on one port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bot.adapters.slack.config import EVENTS_PATH
+from bot.core.delivery import LEASE
+from bot.runtime import open_store
+from tests.e2e.test_slack_process import free_port, mockpanel_process, wait_until_listening
+from tests.e2e.test_slack_workers import healthz, started_pids
+from tests.fakes.slack_driver import HttpTransport, SlackDriver
+from tests.fakes.slack_fake import FakeSlack, Posted
+from tests.fakes.slack_spread import SpreadTransport
+from tests.fakes.slack_world import fake_slack
+
+PROCESSES = 3
+STAGES = "answer 20s rate 10s lobby 10s"  # the shortest stages (10 s) where nothing else waits
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with fake_slack() as started:
+        yield started
+
+
+class Bots:
+    """The running processes: their event URLs, and their logs read as they come (a full pipe
+    would stop a process)."""
+
+    def __init__(self) -> None:
+        self.processes: list[asyncio.subprocess.Process] = []
+        self.urls: list[str] = []
+        self.logs: list[list[str]] = []
+        self._readers: list[asyncio.Task[None]] = []
+
+    def read(self, process: asyncio.subprocess.Process, lines: list[str]) -> None:
+        async def drain() -> None:
+            assert process.stderr is not None
+            while line := await process.stderr.readline():
+                lines.append(line.decode())
+
+        self._readers.append(asyncio.create_task(drain()))
+
+
+@contextlib.asynccontextmanager
+async def bots(fake: FakeSlack, tmp_path: Path, pg_url: str) -> AsyncIterator[Bots]:
+    running = Bots()
+    async with contextlib.AsyncExitStack() as stack:
+        for i in range(PROCESSES):
+            port = free_port()
+            env = {"MOCKPANEL_DB": pg_url, "SLACK_API_URL": fake.api_url_of(str(i))}
+            process = await stack.enter_async_context(mockpanel_process(fake, tmp_path, port, **env))
+            lines = await wait_until_listening(process)
+            running.processes.append(process)
+            running.urls.append(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+            running.logs.append(lines)
+            running.read(process, lines)
+        yield running
+
+
+async def query(pg_url: str, sql: str) -> Any:
+    server, _, schema = pg_url.partition("?search_path=")
+    connection = await asyncpg.connect(server, server_settings={"search_path": schema})
+    try:
+        return await connection.fetchval(sql)
+    finally:
+        await connection.close()
+
+
+async def poll(probe: Callable[[], Awaitable[bool]], timeout: float) -> None:
+    """The database has no events to wait on: look every few milliseconds, within a deadline."""
+
+    async def watch() -> None:
+        while not await probe():
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(watch(), timeout)
+
+
+def modal(fake: FakeSlack, callback: str, channel: str) -> dict[str, Any]:
+    for opened in reversed(fake.opened_views):
+        view = opened["view"]
+        if (
+            view.get("callback_id") == callback
+            and json.loads(view.get("private_metadata") or "{}").get("channel") == channel
+        ):
+            return dict(view)
+    raise LookupError(f"no {callback} modal for {channel}")
+
+
+async def titled(fake: FakeSlack, prefix: str, channel: str, timeout: float = 40) -> Posted:
+    return (await fake.wait_for(lambda: fake.titled(prefix, channel), timeout))[0]
+
+
+async def group_round(d: SlackDriver, fake: FakeSlack) -> int:
+    """C1: three people answer and rate each other (6 ratings)."""
+    await d.command("UCOACH", f"group start questions 1 {STAGES}", "C1")
+    lobby = await titled(fake, "Group round", "C1")
+    for user in ("UALICE", "UBOB", "UCHEN"):
+        assert await d.press(user, lobby, "join") == 200
+    question = await titled(fake, "Question 1/1", "C1")
+    answers = {
+        u: await d.reply(u, question.ts, f"{u}'s answer, with a result", "C1") for u in ("UALICE", "UBOB", "UCHEN")
+    }
+    await titled(fake, "Rating open", "C1")
+    for rater, author, emoji in [("UBOB", "UALICE", "five"), ("UCHEN", "UALICE", "four"), ("UALICE", "UBOB", "three"),
+                                 ("UCHEN", "UBOB", "two"), ("UALICE", "UCHEN", "four"), ("UBOB", "UCHEN", "four")]:  # fmt: skip
+        assert await d.react(rater, answers[author], emoji, "C1") == 200
+    await titled(fake, "Final results", "C1")
+    return 6
+
+
+async def blind_round(d: SlackDriver, fake: FakeSlack) -> int:
+    """C2: answers in a modal, revealed together, one rating."""
+    await d.command("UCOACH", f"group start blind questions 1 {STAGES}", "C2")
+    lobby = await titled(fake, "Blind group round", "C2")
+    for user in ("UDARA", "UEVE"):
+        assert await d.press(user, lobby, "join") == 200
+    question = await titled(fake, "Question 1/1", "C2")
+    for user in ("UDARA", "UEVE"):
+        seen = len(fake.opened_views)
+        await d.press(user, question, "answer")
+        await fake.wait_for(lambda: len(fake.opened_views) > seen)  # noqa: B023
+        await d.submit(user, modal(fake, "mock:answer", "C2"), text=f"{user}'s private answer")
+    revealed = await fake.wait_for(
+        lambda: [m for m in fake.messages if m.channel == "C2" and "answered" in m.content][1:]
+    )
+    await d.react("UEVE", revealed[0].ts, "four", "C2")
+    await titled(fake, "Final results", "C2")
+    return 1
+
+
+async def panel_round(d: SlackDriver, fake: FakeSlack) -> int:
+    """C3: Bob is the candidate; one rating and one rubric feedback, his summary by DM."""
+    await d.command("UCOACH", f"panel start <@UBOB|bob> case questions 1 {STAGES}", "C3")
+    lobby = await titled(fake, "Panel round", "C3")
+    for user in ("UALICE", "UCHEN"):
+        assert await d.press(user, lobby, "join") == 200
+    question = await titled(fake, "Question 1/1", "C3")
+    answer = await d.reply("UBOB", question.ts, "I'd segment the market, then size each segment.", "C3")
+    rating = await titled(fake, "Rating open", "C3")
+    await d.react("UALICE", answer, "four", "C3")
+    seen = len(fake.opened_views)
+    await d.press("UCHEN", rating, "feedback")
+    await fake.wait_for(lambda: len(fake.opened_views) > seen)
+    form = modal(fake, "mock:feedback", "C3")
+    await d.submit("UCHEN", form, scores="structure: 2\nclarity: 4", keep="Calm", stop="Guessing", start="Segmenting")
+    await fake.wait_for(lambda: any("Your panel feedback" in t for t in fake.private_to("UBOB")), timeout=40)
+    return 1
+
+
+async def scheduled_qotd(d: SlackDriver, fake: FakeSlack) -> None:
+    """C4: the question of the day at the next whole minute (UTC)."""
+    at = datetime.now(UTC) + timedelta(minutes=1 if datetime.now(UTC).second < 45 else 2)
+    await d.command("UCOACH", f"qotd schedule {at:%H:%M} UTC daily", "C4")
+    await titled(fake, "Question of the day", "C4", timeout=150)
+
+
+def posted_twice(fake: FakeSlack) -> list[tuple[str, str | None, str]]:
+    seen = Counter((m.channel, m.thread_ts, m.content) for m in fake.messages)
+    return [key for key, n in seen.items() if n > 1]
+
+
+async def test_three_processes_on_one_database_play_every_kind_of_round_then_one_is_killed(
+    slack: FakeSlack, tmp_path: Path, pg_url: str
+) -> None:
+    fake = slack
+    rng = random.Random(9)
+    async with bots(fake, tmp_path, pg_url) as running:
+        spread = SpreadTransport(running.urls, rng, late_acks=0.2)
+        d = SlackDriver(fake, spread)
+        try:
+            ratings = await asyncio.wait_for(
+                asyncio.gather(
+                    group_round(d, fake), blind_round(d, fake), panel_round(d, fake), scheduled_qotd(d, fake)
+                ),
+                200,
+            )
+            assert {r.endpoint for r in spread.routes} == set(range(PROCESSES)), "every process had work"
+            assert any(r.retry for r in spread.routes), "and retries went to another process"
+            assert await query(pg_url, "SELECT COUNT(*) FROM ratings") == sum(r for r in ratings if r)
+            for channel in ("C1", "C2", "C3"):
+                for title in ("Question 1/1", "Final results"):
+                    assert len(fake.titled(title, channel)) == 1, f"{title} in {channel}: its timer fired once"
+            assert len(fake.titled("Question of the day", "C4")) == 1
+            assert not posted_twice(fake), "every post delivered once"
+
+            # A process is killed with a post in its outbox: its chat.postMessage never returns.
+            victim, survivors = 0, [1, 2]
+            fake.stalled.add((str(victim), "chat.postMessage"))
+            await d.command("UCOACH", f"group start questions 1 {STAGES}", "C5")
+            lobby = await titled(fake, "Group round", "C5")
+            for user in ("UALICE", "UBOB"):
+                assert await d.press(user, lobby, "join") == 200
+            question = await titled(fake, "Question 1/1", "C5")
+            d.transport = HttpTransport(running.urls[victim])  # both answers to the victim:
+            answers = [await d.reply(u, question.ts, f"{u} answers in C5", "C5") for u in ("UALICE", "UBOB")]
+            await d.transport.close()
+            rounds_answers = (
+                "SELECT COUNT(*) FROM answers a JOIN rounds r ON r.id = a.round_id WHERE r.channel_id = 'C5'"
+            )
+            await poll(lambda: _is(query(pg_url, rounds_answers), 2), 20)  # it committed "everyone answered"
+            await poll(
+                lambda: _is(query(pg_url, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"), 1, at_least=True), 20
+            )
+            running.processes[victim].send_signal(signal.SIGKILL)
+            await running.processes[victim].wait()
+            killed = time.monotonic()
+
+            d.transport = SpreadTransport([running.urls[i] for i in survivors], rng)
+            await d.react("UBOB", answers[0], "five", "C5")
+            await d.react("UALICE", answers[1], "three", "C5")
+            rating_open = await titled(fake, "Rating open", "C5", timeout=LEASE.total_seconds() + 10)
+            final = await titled(fake, "Final results", "C5", timeout=LEASE.total_seconds() + 20)
+            took = time.monotonic() - killed
+        finally:
+            await d.close()
+    assert {c.via for c in fake.called("chat.postMessage") if c.params.get("channel") == "C5"} <= {"1", "2"} | {""}
+    assert rating_open.thread_ts == question.ts and "5.00" in final.content and "3.00" in final.content
+    assert took < 10 + LEASE.total_seconds() + 5, f"the round ended on time ({took:.1f} s after the kill)"
+    assert len(fake.titled("Rating open", "C5")) == 1 and len(fake.titled("Final results", "C5")) == 1
+    assert not posted_twice(fake), "what the dead process had left went out once"
+    assert await query(pg_url, "SELECT COUNT(*) FROM timers") == 1, "only the daily QOTD's next one is left"
+
+
+async def _is(value: Awaitable[Any], expected: int, at_least: bool = False) -> bool:
+    got = int(await value)
+    return got >= expected if at_least else got == expected
+
+
+async def test_three_workers_share_one_port_and_stop_together(slack: FakeSlack, tmp_path: Path, pg_url: str) -> None:
+    fake = slack
+    # Migrated first: the stand-in pg_schema.migrate on main does not yet take the advisory
+    # lock, and three workers migrating one fresh schema together collide (see the report).
+    await (await open_store(pg_url)).close()
+    port = free_port()
+    async with mockpanel_process(fake, tmp_path, port, ("--http", "--workers", "3"), MOCKPANEL_DB=pg_url) as parent:
+        seen: list[str] = []
+        for _ in range(3):
+            seen += await wait_until_listening(parent)
+        pids = started_pids(seen)
+        assert len(set(pids)) == 3 and sum("(worker" in line and "listening on" in line for line in seen) == 3
+        assert all([await healthz(port) == 200 for _ in range(20)])
+        d = SlackDriver(fake, HttpTransport(f"http://127.0.0.1:{port}{EVENTS_PATH}"))
+        try:
+            for n in range(6):
+                assert await d.command("UCOACH", "help", f"CH{n}") == 200
+            await fake.wait_for(lambda: len(fake.responses) + len(fake.ephemerals) >= 6, timeout=20)
+        finally:
+            await d.close()
+        parent.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(parent.wait(), 12) == 0
