@@ -30,8 +30,8 @@ from bot.runtime import open_store
 from tests.e2e.test_slack_process import free_port, mockpanel_process, wait_until_listening
 from tests.e2e.test_slack_workers import healthz, started_pids
 from tests.fakes.slack_driver import HttpTransport, SlackDriver
-from tests.fakes.slack_fake import FakeSlack, Posted
-from tests.fakes.slack_spread import SpreadTransport
+from tests.fakes.slack_fake import APP_TOKEN, FakeSlack, Posted
+from tests.fakes.slack_spread import SpreadSocketTransport, SpreadTransport
 from tests.fakes.slack_world import fake_slack
 
 PROCESSES = 3
@@ -317,3 +317,42 @@ async def test_three_workers_share_one_port_and_stop_together(slack: FakeSlack, 
             await d.close()
         parent.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(parent.wait(), 12) == 0
+
+
+async def test_socket_mode_processes_share_the_envelopes_and_survive_one_killed(
+    slack: FakeSlack, tmp_path: Path, pg_url: str
+) -> None:
+    """Two Socket Mode processes, one connection each; Slack spreads the envelopes over both,
+    and after one is killed sends everything over the other."""
+    fake = slack
+    people = [f"UP{i}" for i in range(4)]
+    for user in people:
+        fake.add_user(user, f"Person {user[2:]}")
+    d = SlackDriver(fake, SpreadSocketTransport(fake, random.Random(10)))
+    env = {"MOCKPANEL_DB": pg_url, "SLACK_APP_TOKEN": APP_TOKEN}
+    async with contextlib.AsyncExitStack() as stack:
+        processes, logs = [], Bots()
+        for i in range(2):
+            env["SLACK_API_URL"] = fake.api_url_of(str(i))
+            process = await stack.enter_async_context(mockpanel_process(fake, tmp_path, free_port(), (), **env))
+            await wait_until_listening(process, "Socket Mode: connected")
+            logs.read(process, [])
+            processes.append(process)
+        w = World(d, fake, pg_url)
+        await d.command("UCOACH", "qotd post")
+        question = await titled(w, "Question of the day", "C1")
+        answers = {u: await d.reply(u, question.ts, f"{u} answers with a result") for u in people}
+        await poll(lambda: _is(query(pg_url, "SELECT COUNT(*) FROM answers"), len(people)), 20)
+        ratings = [(r, ts) for r in people for a, ts in answers.items() if a != r]
+        for n, (rater, ts) in enumerate(ratings[:6]):
+            await d.react(rater, ts, ("two", "four")[n % 2])
+        assert {number for _, number in fake.carried} == {1, 2}, "envelopes went over both connections"
+
+        processes[0].send_signal(signal.SIGKILL)
+        await processes[0].wait()
+        await fake.wait_for(lambda: len(fake.live_sockets()) == 1)
+        for n, (rater, ts) in enumerate(ratings[6:]):
+            await d.react(rater, ts, ("two", "four")[n % 2])
+        await poll(lambda: _is(query(pg_url, "SELECT COUNT(*) FROM ratings"), len(ratings)), 30)
+    assert await query(pg_url, BOARD_RATINGS) == len(ratings), "every rating counted once"
+    assert len(fake.titled("Question of the day")) == 1
