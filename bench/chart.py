@@ -2,6 +2,7 @@
 
     cd <checkout> && .venv/bin/python bench/chart.py            # 30 charts after a warm-up
     .venv/bin/python bench/chart.py --runs 100 --rows 8        # eight areas per panel
+    .venv/bin/python bench/chart.py --kind progress            # the /mock me progress line chart
 
 Run in a fresh process, so "added memory" is what a bot that never drew a chart pays for its
 first one and for keeping matplotlib loaded: peak resident set size (ru_maxrss) before and
@@ -23,7 +24,9 @@ import time
 from datetime import date, timedelta
 
 from bot.core.analytics import DailySkill, summarise
-from bot.core.weak_chart import WeakAreaChart, chart_of
+from bot.core.chart_kinds import Chart
+from bot.core.progress import PROGRESS_WEEKS, progress
+from bot.core.weak_chart import chart_of
 from bot.runtime import render_chart
 
 TODAY = date(2026, 3, 20)
@@ -31,8 +34,19 @@ CATEGORIES = ("behavioural", "situational", "case", "technical", "motivation_fit
 DIMENSIONS = ("structure", "evidence", "clarity", "judgement", "impact", "reflection", "composure", "insight")
 
 
-def chart(seed: int, rows: int) -> WeakAreaChart:
+def chart(seed: int, rows: int, kind: str = "weak") -> Chart:
     rng = random.Random(seed)
+    if kind == "progress":  # three categories rated in most of the last weeks
+        weekly = []
+        for category in CATEGORIES[:3]:
+            for week in range(PROGRESS_WEEKS):
+                if rng.random() < 0.8:
+                    n = rng.randint(1, 6)
+                    weekly.append(
+                        DailySkill(f"category:{category}", TODAY - timedelta(weeks=week), n, rng.uniform(n, 5 * n))
+                    )
+        answers = {c: rng.randint(3, 30) for c in CATEGORIES[:3]}
+        return progress(weekly, answers, {c: c.replace("_", " ").title() for c in CATEGORIES}, TODAY, 4, "Alex")
     skills = []
     for area in [f"category:{c}" for c in CATEGORIES[:rows]] + [f"dimension:{d}" for d in DIMENSIONS[:rows]]:
         for day in range(0, 90, 5):
@@ -55,10 +69,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--rows", type=int, default=6, help="areas per panel (the chart shows at most 8)")
+    parser.add_argument("--kind", choices=("weak", "progress"), default="weak", help="which chart")
     args = parser.parse_args()
     with open("/proc/loadavg") as f:
         print(f"load average: {' '.join(f.read().split()[:3])}; python {sys.version.split()[0]}")
-    charts = [chart(seed, args.rows) for seed in range(args.runs + 1)]
+    charts = [chart(seed, args.rows, args.kind) for seed in range(args.runs + 1)]
     before = max_rss_mb()
     start = time.perf_counter()
     first = await render_chart(charts[0])
@@ -72,7 +87,10 @@ async def main() -> None:
     after = max_rss_mb()
     import matplotlib
 
-    print(f"matplotlib {matplotlib.__version__}; {args.rows} areas per panel; PNG {len(png) // 1024} KiB")
+    shape = (
+        f"{args.rows} areas per panel" if args.kind == "weak" else f"progress, 3 categories × {PROGRESS_WEEKS} weeks"
+    )
+    print(f"matplotlib {matplotlib.__version__}; {shape}; PNG {len(png) // 1024} KiB")
     print(f"first chart (imports matplotlib): {first_ms:.0f} ms, {len(first) // 1024} KiB")
     print(
         f"chart, {args.runs} runs: median {statistics.median(times):.1f} ms, "

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", metavar="N", help="Slack: N worker processes looked after by this one (PostgreSQL; docs/deploy.md)"
     )
+    run.add_argument("--shards", help="Discord: the total number of shards, or auto (default: no sharding)")
+    run.add_argument("--shard-ids", help="Discord: the shards this process runs, e.g. 0,1 (default: all)")
     migrate = sub.add_parser("migrate", help="create or upgrade the database")
     migrate.add_argument("--db")
     bank = sub.add_parser("bank", help="question banks")
@@ -83,6 +85,16 @@ def _doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     doctor = sub.add_parser("doctor", help="check the settings, database, banks and platform access before a run")
     doctor.add_argument("platform", nargs="?", choices=["discord", "slack", "all"], default="all")
     doctor.add_argument("--http", action="store_true", help="Slack: check for HTTP mode instead of Socket Mode")
+    doctor.add_argument(
+        "--processes", type=_count, metavar="N",
+        help="PostgreSQL: how many mockpanel processes share the database (shards, workers, hosts), for the pool check",
+    )  # fmt: skip
+
+
+def _count(text: str) -> int:
+    if not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"a number of processes (1 or more), not {text!r}")
+    return int(text)
 
 
 def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -289,6 +301,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         except ModuleNotFoundError as error:
             raise MockpanelError(f"the {platform} adapter is not part of this version of mockpanel") from error
         servers.append(module.serve)
+        if hasattr(module, "check_args"):
+            module.check_args(settings, args)  # bad flags: one line, before the database is touched
     routing = RoutingOutbox()
     runtime = await build(settings, routing, SystemClock())
     if "slack" in platforms:

@@ -14,6 +14,9 @@ from bot.core.errors import MockpanelError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# Non-secret settings that only an adapter reads; they travel with the secrets to it.
+ADAPTER_SETTINGS = ("MOCKPANEL_DISCORD_SHARDS", "MOCKPANEL_DISCORD_SHARD_IDS")
+
 
 def read_env_file(path: Path) -> dict[str, str]:
     """The file as python-dotenv reads it, as users expect from other tools: `# comments`
@@ -39,7 +42,7 @@ class Settings:
     def load(cls, env: dict[str, str] | None = None, env_file: Path = Path(".env")) -> Settings:
         merged = {**read_env_file(env_file), **(env if env is not None else dict(os.environ))}
         banks = tuple(p for p in merged.get("MOCKPANEL_BANKS", "").split(os.pathsep) if p)
-        secrets = {k: v for k, v in merged.items() if k.startswith(("DISCORD_", "SLACK_"))}
+        secrets = {k: v for k, v in merged.items() if k.startswith(("DISCORD_", "SLACK_")) or k in ADAPTER_SETTINGS}
         return cls(
             db=merged.get("MOCKPANEL_DB", cls.db),
             banks=banks,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import aiohttp
 from bot.config import Settings
 from bot.core.banks import BankError
 from bot.core.errors import MockpanelError
+from bot.runtime import is_postgres_url
 from bot.storage.sqlite import migrations
 
 
@@ -46,27 +47,33 @@ async def run_doctor(settings: Settings, args: argparse.Namespace, out: Callable
         )
     except MockpanelError as error:
         report.check(False, "settings", str(error))
-    check_database(report, settings.db)
+    schedules = await check_database(report, settings, getattr(args, "processes", None))
     check_banks(report, settings)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
         if args.platform in ("discord", "all"):
             from bot.doctor_discord import check_discord
 
-            await check_discord(report, settings, http, list(_scheduled(settings.db, "discord")))
+            await check_discord(report, settings, http, _on(schedules, "discord"))
         if args.platform in ("slack", "all"):
             from bot.doctor_slack import check_slack
 
-            await check_slack(report, settings, http, bool(args.http), list(_scheduled(settings.db, "slack")))
+            await check_slack(report, settings, http, bool(args.http), _on(schedules, "slack"))
     failed = sum(1 for ok, _ in report.lines if not ok)
     print(f"{len(report.lines) - failed} passed, {failed} failed", file=sys.stderr)
     return 0 if report.passed else 1
 
 
-def check_database(report: Report, db: str) -> None:
-    if db.startswith(("postgres://", "postgresql://")):
-        report.check(False, "the database URL is PostgreSQL: not supported in this version",
-                     "set MOCKPANEL_DB to a SQLite file path")  # fmt: skip
-        return
+async def check_database(report: Report, settings: Settings, processes: int | None) -> list[tuple[str, str]]:
+    """The database's lines; returns its question-of-the-day schedules (tenant, channel)."""
+    if is_postgres_url(settings.db):
+        from bot.doctor_db import check_postgres  # asyncpg only where it is used
+
+        return await check_postgres(report, settings, processes)
+    check_sqlite(report, settings.db)
+    return _sqlite_schedules(settings.db)
+
+
+def check_sqlite(report: Report, db: str) -> None:
     known = max(number for number, _ in migrations())
     if db == ":memory:" or not Path(db).exists():
         folder = Path(db).resolve().parent if db != ":memory:" else Path(".")
@@ -79,13 +86,18 @@ def check_database(report: Report, db: str) -> None:
     except sqlite3.Error as error:
         report.check(False, f"database {db} does not open: {error}", "check the path and its permissions")
         return
+    check_schema_version(report, f"database {db}", version, known)
+
+
+def check_schema_version(report: Report, name: str, version: int, known: int) -> None:
+    """The one wording, on either engine, of a schema's version against the code's."""
     if version > known:
-        report.check(False, f"database {db} is at schema version {version}, newer than this mockpanel ({known})",
+        report.check(False, f"{name} is at schema version {version}, newer than this mockpanel ({known})",
                      "install the mockpanel that upgraded it, or restore the backup taken before (docs/deploy.md)")  # fmt: skip
     elif version < known:
-        report.check(True, f"database {db} opens, schema version {version}; start-up will migrate it to {known}")
+        report.check(True, f"{name} opens, schema version {version}; start-up will migrate it to {known}")
     else:
-        report.check(True, f"database {db} opens, schema version {version} (current)")
+        report.check(True, f"{name} opens, schema version {version} (current)")
 
 
 def check_banks(report: Report, settings: Settings) -> None:
@@ -101,20 +113,20 @@ def check_banks(report: Report, settings: Settings) -> None:
     report.check(True, f"question banks: {len(library.questions)} questions in {len(library.categories)} categories")
 
 
-def _scheduled(db: str, platform: str) -> Iterator[tuple[str, str]]:
-    """(community id, channel id) of every question-of-the-day schedule on one platform."""
-    if db.startswith(("postgres://", "postgresql://")) or db == ":memory:" or not Path(db).exists():
-        return
+def _sqlite_schedules(db: str) -> list[tuple[str, str]]:
+    if db == ":memory:" or not Path(db).exists():
+        return []
     try:
         with sqlite3.connect(f"file:{Path(db).resolve()}?mode=ro", uri=True) as conn:
-            rows = conn.execute(
-                "SELECT tenant, channel_id FROM qotd_schedules WHERE tenant LIKE ? ORDER BY tenant, channel_id",
-                (f"{platform}:%",),
-            ).fetchall()
+            rows = conn.execute("SELECT tenant, channel_id FROM qotd_schedules ORDER BY tenant, channel_id").fetchall()
     except sqlite3.Error:
-        return  # check_database has said why
-    for tenant, channel in rows:
-        yield str(tenant).split(":", 1)[1], str(channel)
+        return []  # check_sqlite has said why
+    return [(str(tenant), str(channel)) for tenant, channel in rows]
+
+
+def _on(schedules: list[tuple[str, str]], platform: str) -> list[tuple[str, str]]:
+    """(community id, channel id) of every question-of-the-day schedule on one platform."""
+    return [(tenant.split(":", 1)[1], channel) for tenant, channel in schedules if tenant.startswith(f"{platform}:")]
 
 
 def describe_error(error: Exception) -> str:

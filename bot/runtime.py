@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import metrics
 from bot.config import Settings
 from bot.core.banks import Library, load_paths, shipped_bank_dir
+from bot.core.chart_kinds import Chart
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
@@ -20,7 +21,6 @@ from bot.core.flows.context import Libraries, Reply
 from bot.core.messages import Notify
 from bot.core.ports import Outbox, OutboxItem, Store
 from bot.core.scheduler import Scheduler
-from bot.core.weak_chart import WeakAreaChart
 from bot.ops import Health
 from bot.storage.sqlite import SqliteStore
 
@@ -94,16 +94,16 @@ def _signature(path: Path) -> tuple[str, int, int]:
 _CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockpanel-chart")
 
 
-async def render_chart(chart: WeakAreaChart) -> bytes:
+async def render_chart(chart: Chart) -> bytes:
     """Draw off the event loop. matplotlib is imported by the first chart, in the chart thread,
     so a bot that never draws one never loads it."""
     return await asyncio.get_running_loop().run_in_executor(_CHART_THREAD, _draw, chart)
 
 
-def _draw(chart: WeakAreaChart) -> bytes:
-    from bot.charts import render_weak_areas
+def _draw(chart: Chart) -> bytes:
+    from bot.charts import render
 
-    return render_weak_areas(chart)
+    return render(chart)
 
 
 def is_postgres_url(db: str) -> bool:

@@ -11,6 +11,9 @@ from bot.core.clock import FakeClock
 from bot.core.ports import Store
 from bot.runtime import open_store
 from tests.fakes.harness import Harness
+from tests.pg import pg_server_url, pg_url
+
+__all__ = ["pg_server_url", "pg_url"]  # PostgreSQL fixtures (tests/pg.py), for every test
 
 _LIBRARY: Library | None = None
 
@@ -47,6 +50,3 @@ async def store(engine_db: str) -> AsyncIterator[Store]:
 @pytest.fixture
 async def h(store: Store, library: Library, clock: FakeClock) -> Harness:
     return Harness(store, library, clock)
-
-
-from tests.pg import pg_url  # noqa: F401,E402  TEMP

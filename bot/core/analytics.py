@@ -19,7 +19,7 @@ class DailySkill:
     area: str  # "category:behavioural" or "dimension:structure"
     day: date
     n: int
-    total: int
+    total: float  # a sum of ratings; calibrated (score − leniency) where bot.core.calibrated made it
 
 
 @dataclass(frozen=True)

@@ -268,9 +268,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (
             _a("period", _choice("week", "month", "all"), "week|month|all"),
             _a("scope", _choice("channel", "community"), "channel|community"),
+            _a("calibrated", _text, flag=True),
         ),
     ),
-    CommandSpec("me", "Your points, streak and weak-area summary, privately."),
+    CommandSpec(
+        "me",
+        "Your points, streak and weak-area summary, privately; `progress`: your weekly means as a chart.",
+        (_a("view", _choice("progress"), "progress"),),
+    ),
+    CommandSpec(
+        "raters",
+        "Raters who give everyone the same score or disagree with everyone far beyond chance, privately.",
+        (),
+        True,
+    ),
     CommandSpec("bank list", "List the question banks and categories."),
     CommandSpec("bank show", "Show one question.", (_a("id", _word, "question id", required=True),)),
     CommandSpec("bank export", "Export this community's own bank as YAML."),

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core import commands
+from bot.core.chart_kinds import ChartRenderer
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.errors import MockpanelError
@@ -32,11 +33,10 @@ from bot.core.events import (
     ReactionRemoved,
     TimerFired,
 )
-from bot.core.flows import answers, bank, coaching, community, context, qotd, ratings, rounds
+from bot.core.flows import answers, bank, calibrated, coaching, community, context, qotd, ratings, rounds
 from bot.core.flows.context import Context, Libraries, Reply
 from bot.core.messages import CancelTimer, Message, Notify, Post, SetTimer
 from bot.core.ports import Conflict, Outbox, Store, Timer
-from bot.core.weak_chart import ChartRenderer
 from bot.core.wire import lane_of
 
 log = logging.getLogger(__name__)
@@ -214,8 +214,11 @@ class Dispatcher:
             "end": lambda: rounds.end(ctx),
             "answer": lambda: answers.on_private_answer(ctx, args.get("text")),
             "practice": lambda: community.start_practice(ctx, args.get("category")),
-            "leaderboard": lambda: community.leaderboard(ctx, args.get("period", "week"), args.get("scope", "channel")),
-            "me": lambda: community.me(ctx),
+            "leaderboard": lambda: community.leaderboard(
+                ctx, args.get("period", "week"), args.get("scope", "channel"), bool(args.get("calibrated"))
+            ),
+            "me": lambda: community.me(ctx, args.get("view")),
+            "raters": lambda: calibrated.raters(ctx),
             "report": lambda: community.report(ctx, args.get("since")),
         }
         if name in handlers:

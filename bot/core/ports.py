@@ -7,12 +7,17 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.analytics import DailySkill
 from bot.core.messages import Message, Notify, Post
 from bot.core.schedule import QotdSchedule
 from bot.core.self_assessment import SelfRated
+
+if TYPE_CHECKING:
+    from bot.core.calibrated import Received
+    from bot.core.calibration import Rated
+    from bot.core.community_report import Participation
 
 
 @dataclass(frozen=True)
@@ -246,16 +251,29 @@ class PrivacyRepository(Protocol):
 
 
 class CoachingRepository(Protocol):
-    """Self-ratings, per-person nudge choices, and the community's mean per weak area."""
+    """Self-ratings, per-person nudge choices, the community's mean per weak area, and the
+    reads behind rater calibration and the community report."""
 
-    async def community_area_means(self, tenant: str) -> dict[str, float]: ...
     async def peer_ratings_of(self, answer_id: int, author_id: str) -> int: ...
     async def save_self_rating(
         self, tenant: str, answer_id: int, user_id: str, category: str, score: int, at: datetime
     ) -> None: ...
     async def self_rated(self, tenant: str, user_id: str) -> list[SelfRated]: ...
+    async def self_rated_peers(
+        self, tenant: str, user_id: str
+    ) -> list[tuple[int, str, int, str | None, int | None]]: ...
     async def nudges_on(self, tenant: str, user_id: str) -> bool: ...
     async def set_nudges(self, tenant: str, user_id: str, on: bool) -> None: ...
+    # What rater calibration and the calibrated views are computed from (bot.core.calibration).
+    async def shared_ratings(self, tenant: str, limit: int) -> list[Rated]: ...
+    async def rater_score_counts(self, tenant: str) -> list[tuple[str, int, int]]: ...
+    async def received(self, tenant: str, user_id: str | None = None) -> list[Received]: ...
+    async def board_received(
+        self, tenant: str, channel_id: str | None, start: datetime | None, end: datetime | None
+    ) -> list[tuple[str, str, int]]: ...
+    async def whole_board(self, tenant: str, scope: str, period: str) -> list[BoardRow]: ...
+    async def answers_per_category(self, tenant: str, user_id: str) -> dict[str, int]: ...
+    async def participation(self, tenant: str, since: datetime | None) -> Participation: ...
 
 
 class AdapterState(Protocol):

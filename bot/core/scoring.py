@@ -32,7 +32,7 @@ COMMUNITY_SCOPE = "*"
 @dataclass(frozen=True)
 class Tally:
     answers: int = 0
-    received_sum: int = 0
+    received_sum: float = 0  # whole ratings as stored; the calibrated view sums score − leniency
     received_n: int = 0
     given: int = 0
     streak_points: int = 0

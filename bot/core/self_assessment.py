@@ -21,7 +21,7 @@ GAP_NOTED = 0.3  # smaller gaps read as agreement: peer ratings are whole number
 class SelfRated:
     category: str
     score: int  # the author's own 1-5
-    peer_total: int  # sum of the peers' overall ratings of that answer
+    peer_total: float  # sum of the peers' overall ratings of that answer (calibrated where read so)
     peer_n: int
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.core.analytics import MIN_RATINGS, AreaStats, WeakAreaSummary
 from bot.core.banks import DIMENSIONS, Library, Question
 from bot.core.messages import Field, Message
@@ -47,7 +49,14 @@ def area_tips(area: AreaStats, library: Library) -> list[str]:
     return []
 
 
-def render_weak_areas(summary: WeakAreaSummary, library: Library, suggestion: Question | None) -> Message:
+def render_weak_areas(
+    summary: WeakAreaSummary,
+    library: Library,
+    suggestion: Question | None,
+    as_rated: Mapping[str, float] | None = None,
+) -> Message:
+    """`summary` on calibrated ratings; `as_rated`: each area's mean of the ratings as given,
+    shown beside the calibrated one where calibration moved it."""
     if not summary.ready:
         return Message(
             title="Weak areas",
@@ -56,9 +65,13 @@ def render_weak_areas(summary: WeakAreaSummary, library: Library, suggestion: Qu
     lines = []
     for area in summary.areas:
         trend = "" if area.trend is None else f", trend {area.trend:+.2f}"
+        given = (as_rated or {}).get(area.area, area.mean)
+        mean = f"mean {area.mean:.2f}"
+        if f"{given:.2f}" != f"{area.mean:.2f}":
+            mean = f"mean {given:.2f}, calibrated {area.mean:.2f}"
         lines.append(
             f"- {area_label(area, library)} ({area.kind}): {area.n} rating{'s' if area.n != 1 else ''}, "
-            f"mean {area.mean:.2f}, adjusted {area.shrunk:.2f}{trend}"
+            f"{mean}, adjusted {area.shrunk:.2f}{trend}"
         )
     fields = []
     for area in summary.weakest:

@@ -1,6 +1,6 @@
 """What the weak-area chart shows, as plain data: the core decides the numbers and the words,
 a renderer outside the core (bot/charts.py, matplotlib) draws them. The core never imports a
-plotting library; it is handed a `ChartRenderer`, which draws off the event loop.
+plotting library; it is handed a `ChartRenderer` (bot.core.chart_kinds), which draws off the event loop.
 
 Uncertainty: a shrunk mean r̃ = (S + K·m) / (n + K) behaves like a mean of n + K ratings, so its
 standard error is taken as σ / √(n + K) with σ = RATING_SD, the usual spread of peer ratings on
@@ -9,7 +9,7 @@ the 1-5 scale. The chart draws r̃ ± 1.96 standard errors (about a 95% interval
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.analytics import AREA_SHRINK_K, AreaStats, WeakAreaSummary
@@ -37,10 +37,6 @@ class WeakAreaChart:
     categories: tuple[ChartRow, ...]
     dimensions: tuple[ChartRow, ...]
     weakest_names: tuple[str, ...]
-
-
-ChartRenderer = Callable[[WeakAreaChart], Awaitable[bytes]]
-"""Draws a chart as PNG bytes in a worker thread: the event loop only awaits it."""
 
 
 def half_width(n: int) -> float:

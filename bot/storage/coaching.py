@@ -1,21 +1,21 @@
-"""Coaching reads and writes: self-ratings, per-person nudge choices, and the community's mean
-per weak area (for the chart's reference line), read from the same daily aggregates."""
+"""Coaching reads and writes: self-ratings, per-person nudge choices, the community's mean per
+weak area (for the chart's reference line), and the ratings that rater calibration, the
+calibrated views and the community report are computed from (bot.core.calibration and friends:
+the arithmetic is the core's, here are only portable SELECTs)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from bot.core.calibrated import Received
+from bot.core.calibration import Rated
 from bot.core.clock import iso
+from bot.core.community_report import Participation
+from bot.core.ports import BoardRow
 from bot.core.self_assessment import SelfRated
+from bot.storage.community import _BOARD_COLUMNS, _board_row
 from bot.storage.sql import Db
-
-
-def community_area_means(db: Db, tenant: str) -> dict[str, float]:
-    rows = db.execute(
-        "SELECT area, SUM(total), SUM(n) FROM skills WHERE tenant = ? AND n > 0 GROUP BY area", (tenant,)
-    ).fetchall()
-    return {str(area): total / n for area, total, n in rows if n}
 
 
 def peer_ratings_of(db: Db, answer_id: int, author_id: str) -> int:
@@ -48,6 +48,20 @@ def self_rated(db: Db, tenant: str, user_id: str) -> list[SelfRated]:
     return [SelfRated(str(c), int(score), int(total), int(n)) for c, score, total, n in rows]
 
 
+def self_rated_peers(db: Db, tenant: str, user_id: str) -> list[tuple[int, str, int, str | None, int | None]]:
+    """Each self-rated answer still standing, with each peer's overall rating of it
+    (answer, category, self score, rater or None, their score or None): for calibration."""
+    rows = db.execute(
+        "SELECT s.answer_id, s.category, s.score, r.rater_id, r.score"
+        "  FROM self_ratings s JOIN answers a ON a.id = s.answer_id"
+        "  LEFT JOIN ratings r ON r.answer_id = s.answer_id AND r.dimension = '' AND r.rater_id != s.user_id"
+        " WHERE s.tenant = ? AND s.user_id = ? AND a.withdrawn = 0 ORDER BY s.answer_id",
+        (tenant, user_id),
+    ).fetchall()
+    return [(int(a), str(c), int(own), None if rater is None else str(rater), None if peer is None else int(peer))
+            for a, c, own, rater, peer in rows]  # fmt: skip
+
+
 def nudges_on(db: Db, tenant: str, user_id: str) -> bool:
     row = db.execute("SELECT nudges FROM coaching_prefs WHERE tenant = ? AND user_id = ?", (tenant, user_id)).fetchone()
     return row is None or bool(row[0])
@@ -78,9 +92,114 @@ def export_user(db: Db, tenant: str, user_id: str) -> dict[str, Any]:
     ).fetchone()
     if pref is not None:
         out["coaching_prefs"] = [{"nudges": bool(pref[0])}]
+    received_rows = ratings_received(db, tenant, user_id)
+    if received_rows:
+        out["ratings_received"] = received_rows
     return out
 
 
 def delete_user(db: Db, tenant: str, user_id: str) -> None:
     db.execute("DELETE FROM self_ratings WHERE tenant = ? AND user_id = ?", (tenant, user_id))
     db.execute("DELETE FROM coaching_prefs WHERE tenant = ? AND user_id = ?", (tenant, user_id))
+
+
+# --- rater calibration and the calibrated views (bot.core.calibration, bot.core.calibrated) ----
+
+_AREA = "CASE WHEN r.dimension = '' THEN 'category:' || a.category ELSE 'dimension:' || r.dimension END"
+_PEER = "FROM ratings r JOIN answers a ON a.id = r.answer_id WHERE r.tenant = ? AND a.withdrawn = 0 AND r.rater_id != a.user_id"
+
+
+def shared_ratings(db: Db, tenant: str, limit: int) -> list[Rated]:
+    """The most recent `limit` ratings of items (answer, dimension) that another peer rated too:
+    all that leniency can be measured on."""
+    rows = db.execute(
+        f"SELECT r.answer_id, r.dimension, r.rater_id, r.score {_PEER}"
+        " AND EXISTS (SELECT 1 FROM ratings o WHERE o.answer_id = r.answer_id AND o.dimension = r.dimension"
+        "  AND o.rater_id != r.rater_id AND o.rater_id != a.user_id)"
+        " ORDER BY r.created_at DESC, r.answer_id DESC LIMIT ?",
+        (tenant, limit),
+    ).fetchall()
+    return [Rated(int(a), str(d), str(rater), int(s)) for a, d, rater, s in rows]
+
+
+def rater_score_counts(db: Db, tenant: str) -> list[tuple[str, int, int]]:
+    """Each rater's overall ratings of others as (rater, score, count)."""
+    rows = db.execute(
+        f"SELECT r.rater_id, r.score, COUNT(*) {_PEER} AND r.dimension = '' GROUP BY r.rater_id, r.score",
+        (tenant,),
+    ).fetchall()
+    return [(str(rater), int(score), int(n)) for rater, score, n in rows]
+
+
+def received(db: Db, tenant: str, user_id: str | None = None) -> list[Received]:
+    """Ratings received, per author, weak area, day (the day the rating first counted, as the
+    skills rows keep it) and rater: enough to subtract each rater's leniency."""
+    mine = " AND a.user_id = ?" if user_id is not None else ""
+    rows = db.execute(
+        f"SELECT a.user_id, {_AREA}, substr(r.created_at, 1, 10), r.rater_id, COUNT(*), SUM(r.score) {_PEER}{mine}"
+        f" GROUP BY a.user_id, {_AREA}, substr(r.created_at, 1, 10), r.rater_id",
+        (tenant,) if user_id is None else (tenant, user_id),
+    ).fetchall()
+    return [Received(str(u), str(area), date.fromisoformat(day), str(rater), int(n), int(total))
+            for u, area, day, rater, n, total in rows]  # fmt: skip
+
+
+def board_received(
+    db: Db, tenant: str, channel_id: str | None, start: datetime | None, end: datetime | None
+) -> list[tuple[str, str, int]]:
+    """(author, rater, count) of the overall ratings a board counts: those of answers created
+    in the board's period (in its channel, for a channel board), as the tallies count them."""
+    sql = f"SELECT a.user_id, r.rater_id, COUNT(*) {_PEER} AND r.dimension = ''"
+    params: list[Any] = [tenant]
+    if channel_id is not None:
+        sql += " AND a.channel_id = ?"
+        params.append(channel_id)
+    if start is not None and end is not None:
+        sql += " AND a.created_at >= ? AND a.created_at < ?"
+        params += [iso(start), iso(end)]
+    rows = db.execute(sql + " GROUP BY a.user_id, r.rater_id", params).fetchall()
+    return [(str(u), str(rater), int(n)) for u, rater, n in rows]
+
+
+def whole_board(db: Db, tenant: str, scope: str, period: str) -> list[BoardRow]:
+    """Every shown row of one board (the calibrated view re-orders them all)."""
+    rows = db.execute(
+        f"SELECT {_BOARD_COLUMNS} FROM board b LEFT JOIN users u ON u.tenant = b.tenant AND u.user_id = b.user_id"
+        " WHERE b.tenant = ? AND b.scope = ? AND b.period = ? AND b.hidden = 0",
+        (tenant, scope, period),
+    ).fetchall()
+    return [_board_row(r) for r in rows]
+
+
+def answers_per_category(db: Db, tenant: str, user_id: str) -> dict[str, int]:
+    rows = db.execute(
+        "SELECT category, COUNT(*) FROM answers WHERE tenant = ? AND user_id = ? AND withdrawn = 0 GROUP BY category",
+        (tenant, user_id),
+    ).fetchall()
+    return {str(c): int(n) for c, n in rows}
+
+
+def participation(db: Db, tenant: str, since: datetime | None) -> Participation:
+    """Who answered and who rated on which day (the weeks are the core's business)."""
+    start = iso(since) if since else ""
+    answers = db.execute(
+        "SELECT user_id, substr(created_at, 1, 10) FROM answers WHERE tenant = ? AND withdrawn = 0 AND created_at >= ?",
+        (tenant, start),
+    ).fetchall()
+    ratings = db.execute(
+        "SELECT rater_id, substr(created_at, 1, 10) FROM ratings WHERE tenant = ? AND dimension = '' AND created_at >= ?",
+        (tenant, start),
+    ).fetchall()
+    return Participation(
+        [(str(u), date.fromisoformat(d)) for u, d in answers], [(str(u), date.fromisoformat(d)) for u, d in ratings]
+    )
+
+
+def ratings_received(db: Db, tenant: str, user_id: str) -> list[dict[str, Any]]:
+    """For the privacy export: the scores as given (uncalibrated), without who gave them."""
+    rows = db.execute(
+        "SELECT r.answer_id, r.dimension, r.score, r.created_at FROM ratings r JOIN answers a ON a.id = r.answer_id"
+        " WHERE a.tenant = ? AND a.user_id = ? AND r.rater_id != a.user_id ORDER BY r.answer_id, r.dimension",
+        (tenant, user_id),
+    ).fetchall()
+    return [dict(zip(("answer_id", "dimension", "score", "created_at"), r, strict=True)) for r in rows]

@@ -35,6 +35,9 @@ SCRIPT: list[tuple[str, str]] = [
     ("UALICE", "practice"),
     ("UALICE", "leaderboard all community"),
     ("UALICE", "me"),
+    ("UALICE", "me progress"),
+    ("UALICE", "leaderboard all community calibrated"),
+    ("UCOACH", "raters"),
     ("UALICE", "bank list"),
     ("UALICE", "bank show beh-001"),
     ("UALICE", "bank export"),
@@ -87,6 +90,10 @@ async def test_every_command_gets_a_visible_answer(slack: SlackWorld) -> None:
         "mockpanel-bank.yaml",
         "mockpanel-my-data.json",
         "mockpanel-report.csv",
+        "mockpanel-report-weak-areas.csv",
+        "mockpanel-report-participation.csv",
+        "mockpanel-report-raters.csv",
+        "mockpanel-report.png",
     }
     assert all(u["content"] and u["channel"].startswith("D") for u in fake.uploads), "files go by direct message"
     board = fake.last_titled("Leaderboard")

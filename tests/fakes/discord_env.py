@@ -4,13 +4,18 @@ inside mockpanel's adapter, the real core and a SQLite file, with a fake clock f
 `async with DiscordEnv.running(tmp_path, library) as env:` gives a server "Study Group" owned
 by Coach (an organiser: owners have Manage Server) with members Alice, Bob, Chen, Dara and Eve
 and a channel #interviews. Each action waits until the bot has fully handled it.
+
+With `shards=N` the client runs N shards in this process and a second server, "Night Owls"
+(the same people, channel #interviews), sits on shard 1 while "Study Group" is on shard 0;
+`env.in_guild(guild)` acts there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import copy
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,8 @@ from discord.gateway import DiscordWebSocket
 from bot.adapters.discord.client import MockpanelClient
 from bot.adapters.discord.config import DiscordSettings
 from bot.adapters.discord.main import use_endpoints
+from bot.adapters.discord.sharded import make_client
+from bot.adapters.discord.shards import ShardPlan
 from bot.adapters.routing import RoutingOutbox
 from bot.config import Settings
 from bot.core.banks import Library
@@ -38,27 +45,48 @@ PEOPLE = ("Alice", "Bob", "Chen", "Dara", "Eve")
 
 
 class DiscordEnv:
-    def __init__(self, fake: FakeDiscord, runtime: Runtime, client: MockpanelClient, clock: FakeClock) -> None:
+    def __init__(
+        self, fake: FakeDiscord, runtime: Runtime, client: MockpanelClient, clock: FakeClock, shards: int = 1
+    ) -> None:
         self.fake = fake
         self.runtime = runtime
         self.client = client
         self.clock = clock
-        self.guild = next(iter(fake.guilds.values()))
+        self.shards = shards
+        self._use(next(iter(fake.guilds.values())))
+
+    def _use(self, guild: model.Guild) -> None:
+        self.guild = guild
         self.channel = next(c for c in self.guild.channels if c["type"] == 0)["id"]
         self.tenant = f"discord:{self.guild.id}"
+
+    def in_guild(self, guild: model.Guild) -> DiscordEnv:
+        """The same bot and people, acting in another server."""
+        view = copy.copy(self)
+        view._use(guild)
+        return view
 
     @classmethod
     @contextlib.asynccontextmanager
     async def running(
-        cls, tmp_path: Path, library: Library, *, message_content: bool = False, ack_deadline: float = 2.0
+        cls,
+        tmp_path: Path,
+        library: Library,
+        *,
+        message_content: bool = False,
+        ack_deadline: float = 2.0,
+        shards: int | None = None,
     ) -> AsyncIterator[DiscordEnv]:
         fake = FakeDiscord(message_content=message_content)
         await fake.start()
         coach = model.user("Coach")
-        guild = fake.add_guild("Study Group", coach)
-        fake.add_channel(guild, "interviews")
-        for name in PEOPLE:
-            fake.add_member(guild, model.user(name))
+        people = [model.user(name) for name in PEOPLE]
+        names = ["Study Group", "Night Owls"] if shards is not None and shards > 1 else ["Study Group"]
+        for shard, name in enumerate(names):
+            guild = fake.add_guild(name, coach, shard=(shard, shards) if shards is not None else None)
+            fake.add_channel(guild, "interviews")
+            for person in people:
+                fake.add_member(guild, person)
         saved = (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
         use_endpoints(DiscordSettings(api_base=fake.api_base, gateway_url=fake.gateway_url))
         clock = FakeClock(START)
@@ -67,34 +95,20 @@ class DiscordEnv:
         settings = DiscordSettings(
             token=fake.token, guild_ready_timeout=0.05, identify_delay=0, ack_deadline=ack_deadline
         )
-        client = MockpanelClient(runtime.dispatcher, settings, pacer=unpaced())  # tests never wait on real time
+        plan = ShardPlan(count=shards) if shards is not None else None
+        client = make_client(runtime.dispatcher, settings, plan, pacer=unpaced())  # tests never wait on real time
         routing.register("discord", client.outbox)
-        task = asyncio.create_task(client.start(fake.token))
-        env = cls(fake, runtime, client, clock)
         try:
-            await env.connected(task)
-            yield env
+            async with client_running(fake, client, range(shards or 1)):
+                yield cls(fake, runtime, client, clock, shards or 1)
         finally:
-            await client.close()
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(task, 5)
-            await client.work.cancel()
             await runtime.close()
             await fake.close()
             discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
-        assert not client.errors, f"errors inside the adapter: {client.errors!r}"
 
-    async def connected(self, task: asyncio.Task[None] | None = None) -> None:
-        """Wait until the latest READY (or RESUMED) and all it started have been handled."""
-        waiter = asyncio.ensure_future(self.fake.gateway.wait_handshake())
-        watched = {waiter} | ({task} if task is not None else set())
-        done, _ = await asyncio.wait(watched, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if waiter not in done:
-            waiter.cancel()
-            if task is not None and task.done():
-                task.result()  # the client gave up: raise why
-            raise TimeoutError("the client never completed the gateway handshake")
-        await self.settle(self.fake.gateway.handshake)
+    async def connected(self) -> None:
+        """Wait until every shard's latest READY (or RESUMED) and all it started have been handled."""
+        await wait_connected(self.fake, self.client, range(self.shards))
 
     # --- people -------------------------------------------------------------------------------
 
@@ -106,7 +120,7 @@ class DiscordEnv:
 
     async def settle(self, mark: Mark | None, timeout: float = 10.0) -> None:
         """Wait until the bot has handled this dispatch (not while the connection is down)."""
-        if mark is not None and not self.fake.gateway.down:
+        if mark is not None and self.fake.gateway.delivering(mark):
             await self.client.work.wait(lambda: self.client.work.settled(*mark), timeout)
 
     async def command(self, name: str, path: str, channel: str | None = None, **options: Any) -> FakeInteraction:
@@ -191,3 +205,38 @@ class DiscordEnv:
         found = [c for c in model.custom_ids(message) if c.split(":")[1] == action]
         assert found, f"no {action} button on the message"
         return found[0]
+
+
+async def wait_connected(
+    fake: FakeDiscord, client: MockpanelClient, shards: Iterable[int], task: asyncio.Task[None] | None = None
+) -> None:
+    """Wait until these shards' latest READY (or RESUMED) and all it started have been handled."""
+    shards = list(shards)
+    waiter = asyncio.ensure_future(asyncio.gather(*(fake.gateway.wait_handshake(s) for s in shards)))
+    watched = {waiter} | ({task} if task is not None else set())
+    done, _ = await asyncio.wait(watched, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    if waiter not in done:
+        waiter.cancel()
+        if task is not None and task.done():
+            task.result()  # the client gave up: raise why
+        raise TimeoutError("the client never completed the gateway handshake")
+    marks = [fake.gateway.slot(s).handshake for s in shards]
+    await client.work.wait(lambda: all(m is None or client.work.settled(*m) for m in marks), 10)
+
+
+@contextlib.asynccontextmanager
+async def client_running(fake: FakeDiscord, client: MockpanelClient, shards: Iterable[int]) -> AsyncIterator[None]:
+    """The client connected to the fake with these shards until the block ends; then closed,
+    with no error left inside the adapter."""
+    shards = list(shards)
+    assert not any(fake.gateway.slot(s).handshaken.is_set() for s in shards), "a shard is still connected"
+    task = asyncio.create_task(client.start(fake.token))
+    try:
+        await wait_connected(fake, client, shards, task)
+        yield
+    finally:
+        await client.close()
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, 5)
+        await client.work.cancel()
+    assert not client.errors, f"errors inside the adapter: {client.errors!r}"

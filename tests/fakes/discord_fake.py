@@ -84,6 +84,7 @@ class FakeDiscord:
         self.rate_limits: list[tuple[str, re.Pattern[str], list[int], float]] = []
         self.latency: list[tuple[str, re.Pattern[str], float]] = []
         self.interaction_deadline = 3.0
+        self.recommended_shards: int | None = None  # GET /gateway/bot's `shards`; None: by guild count
         # A message create matching this is made, then never answered: the sender is "mid-post"
         # (for killing the bot at exactly that point).
         self.stall: Callable[[dict[str, Any]], bool] | None = None
@@ -123,8 +124,9 @@ class FakeDiscord:
 
     # --- set-up helpers ----------------------------------------------------------------------
 
-    def add_guild(self, name: str, owner: dict[str, Any]) -> model.Guild:
-        guild_id = model.snowflake()
+    def add_guild(self, name: str, owner: dict[str, Any], shard: tuple[int, int] | None = None) -> model.Guild:
+        """A server; with `shard` (id, count) one whose id puts it on that shard."""
+        guild_id = model.snowflake() if shard is None else model.snowflake_on_shard(*shard)
         guild = model.Guild(guild_id, name, owner["id"])
         guild.roles.append(model.role(guild_id, "@everyone", 0, role_id=guild_id, position=0))
         self.guilds[guild_id] = guild

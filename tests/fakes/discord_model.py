@@ -23,6 +23,19 @@ def snowflake() -> str:
     return str(next(_ids))
 
 
+def snowflake_on_shard(shard: int, count: int) -> str:
+    """A new id that Discord's rule `(id >> 22) % count` puts on `shard` (ids stay increasing:
+    the counter jumps ahead to the next block of 2**22 ids with the right remainder)."""
+    global _ids
+    candidate = next(_ids)
+    block = candidate >> 22
+    if block % count != shard:
+        block += (shard - block) % count
+        candidate = block << 22
+    _ids = itertools.count(candidate + 1)
+    return str(candidate)
+
+
 def user(username: str, *, bot: bool = False, user_id: str | None = None) -> dict[str, Any]:
     return {"id": user_id or snowflake(), "username": username.lower(), "global_name": username,
             "discriminator": "0", "avatar": None, "bot": bot, "public_flags": 0}  # fmt: skip

@@ -76,9 +76,12 @@ class Harness:
         )
         return message_id
 
-    async def react(self, user: str | Actor, message_id: str, score: int, remove: bool = False) -> list[Reply]:
+    async def react(
+        self, user: str | Actor, message_id: str, score: int, remove: bool = False, channel: str = CHANNEL
+    ) -> list[Reply]:
         kind = ReactionRemoved if remove else ReactionAdded
-        return await self.send(kind(message_id=message_id, emoji=DEFAULT_RATING_EMOJI[score - 1], **self._base(user)))
+        emoji = DEFAULT_RATING_EMOJI[score - 1]
+        return await self.send(kind(message_id=message_id, emoji=emoji, **self._base(user, channel)))
 
     async def press(self, user: str | Actor, action: str, value: str = "") -> list[Reply]:
         return await self.send(ButtonPressed(action=action, value=value, **self._base(user)))

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.fakes.discord_fake import FakeDiscord
@@ -15,15 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def start_discord(
-    fake: FakeDiscord, db: Path, output: int = asyncio.subprocess.PIPE
+    fake: FakeDiscord,
+    db: Path | str,
+    output: int = asyncio.subprocess.PIPE,
+    args: Sequence[str] = (),
+    cwd: Path | None = None,
 ) -> asyncio.subprocess.Process:
+    """`db` is a SQLite file (the process runs in its folder) or a database URL (give `cwd`)."""
     env = {
         "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": fake.token,
         "DISCORD_API_BASE": fake.api_base, "DISCORD_GATEWAY_URL": fake.gateway_url,
         "MOCKPANEL_DB": str(db), "MOCKPANEL_LOG_LEVEL": "WARNING",
     }  # fmt: skip
+    folder = cwd if cwd is not None else Path(db).parent
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "discord", cwd=db.parent, env=env, stdout=output, stderr=output
+        sys.executable, "-m", "bot", "run", "discord", *args, cwd=folder, env=env, stdout=output, stderr=output
     )
 
 

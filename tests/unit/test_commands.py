@@ -82,6 +82,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "config self-rating": ("config self-rating on", {"state": "on"}),
     "privacy delete": ("privacy delete", {}),
     "report": ("report since 2026-01-31", {"since": date(2026, 1, 31)}),
+    "raters": ("raters", {}),
 }
 
 
@@ -364,3 +365,21 @@ def test_timezones_in_any_case() -> None:
     assert parse("qotd schedule 09:00 europe/london").args["timezone"] == "Europe/London"
     assert parse("qotd schedule 09:00 utc").args["timezone"] == "UTC"
     assert parse("qotd schedule 09:00 AMERICA/NEW_YORK").args["timezone"] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("me progress", {"view": "progress"}),
+        ("me", {}),
+        ("leaderboard all community calibrated", {"period": "all", "scope": "community", "calibrated": True}),
+    ],
+)
+def test_progress_and_the_calibrated_board_parse(text: str, args: dict[str, Any]) -> None:
+    parsed = parse(text)
+    assert parsed.args == args
+
+
+def test_me_takes_no_other_view() -> None:
+    with pytest.raises(UsageError, match="expected one of progress"):
+        parse("me history")

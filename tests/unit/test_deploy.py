@@ -4,6 +4,7 @@ one), and env.example against every setting the code reads."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -63,42 +64,113 @@ def test_every_copy_source_exists_and_is_not_ignored() -> None:
         assert source.rstrip("/") in kept, f"COPY {source}: excluded by Dockerfile.dockerignore"
 
 
-def compose() -> dict[str, Any]:
+def docker_compose() -> str | None:
+    """The docker CLI when its compose plugin works here (no engine is needed for `config`)."""
     docker = shutil.which("docker")
     if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
-        done = subprocess.run(
-            [docker, "compose", "-f", str(DEPLOY / "compose.yaml"), "config"],
-            capture_output=True, text=True, env={"POSTGRES_PASSWORD": "x", "PATH": "/usr/bin:/bin"},
-        )  # fmt: skip
+        return docker
+    return None
+
+
+def compose_config(name: str, tmp: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`docker compose -f NAME config` on a copy of deploy/ with an empty .env (compose wants
+    the env_file to exist; the real one holds secrets and is not in the repository)."""
+    docker = docker_compose()
+    assert docker
+    folder = tmp / "deploy"
+    folder.mkdir(exist_ok=True)
+    for path in DEPLOY.glob("compose*.yaml"):
+        (folder / path.name).write_text(path.read_text())
+    (folder / ".env").write_text("")
+    passed = {k: os.environ[k] for k in ("HOME", "DOCKER_CONFIG") if k in os.environ}
+    return subprocess.run(
+        [docker, "compose", "-f", str(folder / name), "config"],
+        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **passed, **env},
+    )  # fmt: skip
+
+
+def compose(name: str, tmp: Path, **env: str) -> tuple[dict[str, Any], Path]:
+    """The file as compose reads it (and the folder its relative paths start from), through
+    `docker compose config` when that works here, else parsed."""
+    if docker_compose():
+        done = compose_config(name, tmp, **env)
         assert done.returncode == 0, done.stderr
-        return dict(yaml.safe_load(done.stdout))
-    return dict(yaml.safe_load((DEPLOY / "compose.yaml").read_text()))
+        return dict(yaml.safe_load(done.stdout)), tmp / "deploy"
+    return dict(yaml.safe_load((DEPLOY / name).read_text())), DEPLOY
 
 
-def test_compose_has_the_bot_and_postgres_16_with_volumes_health_checks_and_restarts() -> None:
-    spec = compose()
+def mounts(service: dict[str, Any]) -> list[str]:
+    """volumes as SOURCE:TARGET, from the short form (a file) or the long one (`config`)."""
+    return [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in service.get("volumes", [])]
+
+
+def assert_builds_the_image(service: dict[str, Any], folder: Path) -> None:
+    build = service["build"]
+    context = (folder / build["context"]).resolve()  # `config` makes it absolute: / keeps that
+    assert context == folder.parent.resolve(), "the build context is the repository's root"
+    assert (ROOT / build["dockerfile"]).resolve() == (DEPLOY / "Dockerfile").resolve()
+
+
+def assert_restarts_and_checks_health(service: dict[str, Any]) -> None:
+    assert service["restart"] in ("unless-stopped", "always", "on-failure")
+    assert service["healthcheck"]["test"]
+
+
+def test_compose_runs_the_bot_on_postgres_16_once_the_database_is_healthy(tmp_path: Path) -> None:
+    spec, folder = compose("compose.yaml", tmp_path, POSTGRES_PASSWORD="s3cretpw")
     services = spec["services"]
     assert set(services) == {"mockpanel", "postgres"}
     bot, db = services["mockpanel"], services["postgres"]
     assert str(db["image"]).startswith("postgres:16")
     for service in (bot, db):
-        assert service["restart"] in ("unless-stopped", "always", "on-failure")
-        assert service["healthcheck"]["test"]
+        assert_restarts_and_checks_health(service)
     assert "pg_isready" in str(db["healthcheck"]["test"])
-    assert "/readyz" in str(bot["healthcheck"]["test"]) or "/healthz" in str(bot["healthcheck"]["test"])
+    assert "/readyz" in str(bot["healthcheck"]["test"])
     assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert bot["env_file"]
-    named = set(spec["volumes"])
-    assert {"mockpanel-data", "postgres-data"} <= named
-    mounts = [str(v) for s in (bot, db) for v in s["volumes"]]
-    assert any(m.startswith("mockpanel-data:/data") for m in mounts)
-    assert any(m.startswith("postgres-data:/var/lib/postgresql/data") for m in mounts)
-    # The bot cannot use PostgreSQL yet: SQLite on its volume, and the one line to switch is there.
-    assert bot["environment"]["MOCKPANEL_DB"] == "/data/mockpanel.db"
+    assert set(spec["volumes"]) == {"postgres-data"}
+    assert "postgres-data:/var/lib/postgresql/data" in mounts(db)
+    assert not mounts(bot), "on PostgreSQL the bot keeps nothing of its own"
+    assert "ports" not in db, "the database is reached on compose's network only"
+    # The bot's URL names the user, password and database the postgres service creates.
+    password = "s3cretpw" if folder != DEPLOY else "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in deploy/.env}"
+    env = db["environment"]
+    assert env["POSTGRES_PASSWORD"] == password
+    url = f"postgresql://{env['POSTGRES_USER']}:{password}@postgres:5432/{env['POSTGRES_DB']}"
+    assert bot["environment"]["MOCKPANEL_DB"] == url
+    # Over TCP (-h): the image's first-start set-up runs a temporary server on the socket only.
+    assert f"pg_isready -h 127.0.0.1 -U {env['POSTGRES_USER']} -d {env['POSTGRES_DB']}" in str(
+        db["healthcheck"]["test"]
+    )
+    assert_builds_the_image(bot, folder)
+
+
+def test_compose_without_a_postgres_password_stops_before_starting(tmp_path: Path) -> None:
     text = (DEPLOY / "compose.yaml").read_text()
-    assert "# MOCKPANEL_DB: postgresql://mockpanel:${POSTGRES_PASSWORD}@postgres:5432/mockpanel" in text
-    build = bot["build"]
-    assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == (DEPLOY / "Dockerfile").resolve()
+    assert text.count("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in deploy/.env}") == 2
+    if docker_compose():
+        done = compose_config("compose.yaml", tmp_path)
+        assert done.returncode != 0 and "set POSTGRES_PASSWORD in deploy/.env" in done.stderr
+
+
+def test_compose_sqlite_is_the_same_bot_alone_with_its_file_on_a_volume(tmp_path: Path) -> None:
+    spec, folder = compose("compose.sqlite.yaml", tmp_path)  # no POSTGRES_PASSWORD needed
+    assert set(spec["services"]) == {"mockpanel"}
+    bot = spec["services"]["mockpanel"]
+    assert_restarts_and_checks_health(bot)
+    assert "/readyz" in str(bot["healthcheck"]["test"])
+    assert bot["environment"]["MOCKPANEL_DB"] == "/data/mockpanel.db"
+    assert mounts(bot) == ["mockpanel-data:/data"] and set(spec["volumes"]) == {"mockpanel-data"}
+    assert "depends_on" not in bot
+    assert_builds_the_image(bot, folder)
+    # Everything else is compose.yaml's bot, so the two files cannot drift apart.
+    files = {name: yaml.safe_load((DEPLOY / name).read_text()) for name in ("compose.yaml", "compose.sqlite.yaml")}
+    alike = []
+    for document in files.values():
+        service = dict(document["services"]["mockpanel"])
+        service["environment"] = {k: v for k, v in service["environment"].items() if k != "MOCKPANEL_DB"}
+        alike.append({k: v for k, v in service.items() if k not in ("depends_on", "volumes")})
+    assert alike[0] == alike[1]
+    assert alike[0]["env_file"] == [".env"]  # (`config` inlines it, so it is read from the file)
 
 
 def unit_keys() -> dict[str, list[str]]:

@@ -13,6 +13,11 @@ in the gateway's stream: one connection delivers in order, so (session epoch, se
 the epoch being when this process first saw the session (later sessions sort later). The
 reconciler's read-back after a fresh session is (epoch, sequence when it read, 1): newer than
 every dispatch it had seen, older than any after.
+
+Sharded (`ShardedMockpanelClient`, bot/adapters/discord/sharded.py), every shard has its own
+session, so all of this holds per shard: a dispatch's session and sequence are those of the
+connection that delivered it, and a shard's fresh session reconciles only the guilds its
+READY lists, which are that shard's.
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ from typing import Any
 import discord
 
 from bot import metrics
-from bot.adapters.discord import translate, tree
+from bot.adapters.discord import translate
 from bot.adapters.discord.catchup import ThreadCatchup
 from bot.adapters.discord.config import DiscordSettings
 from bot.adapters.discord.interactions import InteractionHandler
 from bot.adapters.discord.outbox import DiscordOutbox
 from bot.adapters.discord.reconcile import Reconciler
+from bot.adapters.discord.shards import ShardPlan
+from bot.adapters.discord.sync import CommandSync
 from bot.adapters.discord.work import Work
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event, MessagePosted
@@ -68,7 +75,11 @@ def channel_pacer() -> Pacer:
 
 
 class MockpanelClient(discord.Client):
-    def __init__(self, dispatcher: Dispatcher, settings: DiscordSettings, pacer: Pacer | None = None) -> None:
+    plan: ShardPlan | None = None  # None: one connection, no sharding
+
+    def __init__(
+        self, dispatcher: Dispatcher, settings: DiscordSettings, pacer: Pacer | None = None, **options: Any
+    ) -> None:
         super().__init__(
             intents=intents(settings.message_content == "on"),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -77,6 +88,7 @@ class MockpanelClient(discord.Client):
             chunk_guilds_at_startup=False,
             guild_ready_timeout=settings.guild_ready_timeout,
             http_trace=metrics.discord_trace(),  # REST calls, errors and 429s in /metrics
+            **options,
         )
         self.dispatcher = dispatcher
         self.settings = settings
@@ -88,7 +100,9 @@ class MockpanelClient(discord.Client):
         self.interactions = InteractionHandler(self, dispatcher, self.outbox, self.guild_info, settings.ack_deadline)
         self.errors: deque[BaseException] = deque(maxlen=100)  # the latest, for health checks and tests
         self.work = Work(on_error=self.errors.append)
-        self.synced: set[str] = set()
+        self.synced: set[str] = set()  # guilds whose /mock this process has checked
+        self.sync_calls = 0  # bulk overwrites this process sent
+        self.command_sync = CommandSync(self.http, dispatcher.store, dispatcher.clock)
         self.reconciled = 0
         self._parents: OrderedDict[str, str | None] = OrderedDict()
         self._hinted: OrderedDict[str, None] = OrderedDict()
@@ -96,6 +110,7 @@ class MockpanelClient(discord.Client):
         self._gateway_handlers: dict[str, tuple[Callable[[Mapping[str, Any]], str | None], Handler]] = {
             "READY": (lambda d: None, self._on_ready_dispatch),
             "GUILD_CREATE": (lambda d: None, self._on_guild_available),
+            "GUILD_DELETE": (lambda d: None, self._on_guild_removed),
             "MESSAGE_CREATE": (lambda d: str(d.get("id")), self._on_message),
             "MESSAGE_UPDATE": (lambda d: str(d.get("id")), self._on_edit),
             "MESSAGE_DELETE": (lambda d: str(d.get("id")), self._on_delete),
@@ -120,8 +135,8 @@ class MockpanelClient(discord.Client):
             enabled = flags.gateway_message_content or flags.gateway_message_content_limited
             self._connection._intents.message_content = enabled  # before the first IDENTIFY
         log.info("message content intent: %s", "on" if self.message_content else "off (answers via the Answer button)")
-        if self.settings.sync == "global":
-            await self.sync_global()
+        if self.settings.sync == "global" and (self.plan is None or self.plan.runs_first):
+            await self.sync_global()  # one process does it: the one that runs shard 0
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         if not initial and self.settings.identify_delay > 0:
@@ -142,12 +157,20 @@ class MockpanelClient(discord.Client):
         return epoch, seq, int(read_back)
 
     def _read_back_order(self, session: str) -> tuple[int, int, int]:
-        ws = self.ws
-        return self.gateway_order(session, (ws.sequence or 0) if ws is not None else 0, read_back=True)
+        return self.gateway_order(session, self.work.latest(session), read_back=True)
+
+    def connected(self) -> bool:
+        """The gateway's socket is open (False before the first connect)."""
+        return self.ws is not None and self.ws.open and not self.is_closed()
+
+    def dispatch_socket(self, name: str, data: Any) -> discord.gateway.DiscordWebSocket | None:
+        """The connection a dispatch is arriving on (its session id and sequence are set
+        before discord.py parses it). One connection here; one per shard when sharded."""
+        return self.ws
 
     def _tap(self, name: str, original: Callable[[Any], None]) -> Callable[[Any], None]:
         def parse(data: Any) -> None:
-            ws = self.ws
+            ws = self.dispatch_socket(name, data) if isinstance(data, dict) else None
             session, seq = (ws.session_id or "", ws.sequence or 0) if ws is not None else ("", 0)
             try:
                 original(data)
@@ -162,12 +185,12 @@ class MockpanelClient(discord.Client):
 
     async def sync_guild(self, guild_id: str) -> None:
         assert self.application_id is not None
-        await self.http.bulk_upsert_guild_commands(self.application_id, int(guild_id), [tree.command_payload()])
+        self.sync_calls += await self.command_sync.guild(self.application_id, guild_id)
         self.synced.add(guild_id)
 
     async def sync_global(self) -> None:
         assert self.application_id is not None
-        await self.http.bulk_upsert_global_commands(self.application_id, [tree.command_payload()])
+        self.sync_calls += await self.command_sync.global_(self.application_id)
 
     def guild_info(self, guild_id: str) -> translate.GuildInfo:
         guild = self.get_guild(int(guild_id)) if guild_id.isdigit() else None
@@ -229,6 +252,12 @@ class MockpanelClient(discord.Client):
         guild_id = str(data.get("id"))
         if self.settings.sync == "guild" and not data.get("unavailable") and guild_id not in self.synced:
             await self.sync_guild(guild_id)
+
+    async def _on_guild_removed(self, data: Mapping[str, Any], session: str, seq: int) -> None:
+        if not data.get("unavailable"):  # removed from the guild, not an outage
+            guild_id = str(data.get("id"))
+            self.synced.discard(guild_id)
+            await self.command_sync.forget(guild_id)
 
     async def _on_message(self, data: Mapping[str, Any], session: str, seq: int) -> None:
         if not data.get("guild_id"):

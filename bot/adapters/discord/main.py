@@ -9,10 +9,10 @@ import logging
 import discord
 import yarl
 
-from bot.adapters.discord import tree
-from bot.adapters.discord.client import MockpanelClient
+from bot.adapters.discord import shards, tree
 from bot.adapters.discord.config import DiscordSettings
 from bot.adapters.discord.invite import PERMISSIONS_NEEDED, client_id_from_token, invite_url
+from bot.adapters.discord.sharded import make_client
 from bot.adapters.routing import RoutingOutbox
 from bot.config import Settings
 from bot.core.errors import MockpanelError
@@ -33,14 +33,28 @@ def use_endpoints(config: DiscordSettings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
+def check_args(settings: Settings, args: argparse.Namespace) -> None:
+    """Refuse bad settings before anything starts (`mockpanel run` calls this first)."""
+    DiscordSettings.from_secrets(settings.secrets)
+    shards.from_settings(args, settings.secrets)
+
+
+SHARD_REFUSALS = {
+    4010: "Discord refused the shard numbers ({}): every process needs the same --shards N, and ids below N.",
+    4011: "Discord requires sharding for this many servers: run with --shards auto, or --shards N "
+    "(about one shard per 1,000 servers) ({}).",
+}
+
+
 async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, args: argparse.Namespace) -> None:
     config = DiscordSettings.from_secrets(settings.secrets)
+    plan = shards.from_settings(args, settings.secrets)
     use_endpoints(config)
-    client = MockpanelClient(runtime.dispatcher, config)
+    client = make_client(runtime.dispatcher, config, plan)
     routing.register("discord", client.outbox)
 
-    async def connected() -> bool:  # the gateway's socket is open (None before the first connect)
-        return client.ws is not None and client.ws.open and not client.is_closed()
+    async def connected() -> bool:
+        return client.connected()
 
     runtime.health.connections["discord"] = connected
     try:
@@ -53,6 +67,11 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
             "Discord refused the Message Content intent: enable it for the bot in the Developer Portal, "
             "or set DISCORD_MESSAGE_CONTENT=off (answers then go through the Answer button)."
         ) from None
+    except discord.ConnectionClosed as closed:
+        if closed.code in SHARD_REFUSALS:
+            shown = "no sharding" if plan is None else f"--shards {plan.count or 'auto'}"
+            raise MockpanelError(SHARD_REFUSALS[closed.code].format(shown)) from None
+        raise
 
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:

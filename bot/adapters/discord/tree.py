@@ -51,12 +51,15 @@ DESCRIPTIONS = {
     "users": "Mention the organisers, e.g. @ana @ben",
     "emoji": "Five emoji separated by spaces, lowest rating first",
     "since": "From this date, YYYY-MM-DD",
+    "calibrated": "Count each rating minus its rater's leniency",
+    "view": "progress: your weekly means over time as a chart",
 }
 OVERRIDES = {("bank suggest", "text"): "The question you suggest (10 to 500 characters)"}
 CHOICES = {
     "difficulty": (("easy (1)", "1"), ("medium (2)", "2"), ("hard (3)", "3")),
     "period": (("this week", "week"), ("this month", "month"), ("all time", "all")),
     "scope": (("this channel", "channel"), ("the whole community", "community")),
+    "view": (("progress over time", "progress"),),
 }
 AUTOCOMPLETE = frozenset({"topic", "category", "timezone", "days", "bank", "id"})
 DAY_SUGGESTIONS = ("daily", "weekdays", "weekends", "mon,wed,fri", "tue,thu")

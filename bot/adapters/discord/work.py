@@ -29,6 +29,10 @@ class Work:
             self._seen[session] = seq
         self._changed.set()
 
+    def latest(self, session: str) -> int:
+        """The sequence number of the latest dispatch seen in a session (0: none yet)."""
+        return self._seen.get(session, 0)
+
     def submit(self, key: str | None, session: str, seq: int, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` after any earlier work with the same key; `None` runs it at once."""
         previous = self._tails.get(key) if key is not None else None

@@ -7,23 +7,21 @@ nudges off`)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from bot.core import nudges, self_assessment
 from bot.core.analytics import AreaStats, WeakAreaSummary
 from bot.core.errors import NotFound, UsageError
 from bot.core.events import MessagePosted
+from bot.core.flows import calibrated
 from bot.core.flows.context import Context
-from bot.core.messages import Attachment, Field, Message, Notify, Visibility
+from bot.core.flows.pictures import attach_later
+from bot.core.messages import Field, Message, Notify, Visibility
 from bot.core.ports import AnswerRecord
 from bot.core.text import user_text
 from bot.core.views import area_label
 from bot.core.weak_chart import CHART_FILENAME, chart_of, weakest_sentence
-
-log = logging.getLogger(__name__)
 
 SETTINGS = {"config nudges": "nudges", "config self-rating": "self_rating"}
 COMMANDS = (*SETTINGS, "privacy nudges")
@@ -108,41 +106,19 @@ async def me_extras(ctx: Context, summary: WeakAreaSummary) -> None:
     drawn after the event's transaction has committed so the store is not held meanwhile."""
     library = await ctx.library()
     weak_index = len(ctx.replies) - 1
-
-    def category_label(category: str) -> str:
-        known = library.categories.get(category)
-        return known.name if known else category.replace("_", " ")
-
     gaps = self_assessment.render_gaps(
-        self_assessment.gaps(await ctx.store.self_rated(ctx.tenant, ctx.actor.user_id)), category_label
+        self_assessment.gaps(await calibrated.self_rated(ctx, ctx.actor.user_id)), calibrated.category_labeller(library)
     )
     if gaps is not None:
         ctx.replies.append(gaps)
-    renderer = ctx.renderer
-    if not summary.ready or renderer is None or weak_index < 0:
+    if not summary.ready or ctx.renderer is None or weak_index < 0:
         return  # too little data: the text alone
 
     def label(area: AreaStats) -> str:
         return area_label(area, library)
 
-    chart = chart_of(summary, label, await ctx.store.community_area_means(ctx.tenant), user_text(ctx.actor.name, 40))
-
-    async def draw() -> None:
-        text = ctx.replies[weak_index]
-        assert isinstance(text, Message)
-        try:
-            png = await renderer(chart)
-        except Exception:
-            log.exception("the weak-area chart could not be drawn")
-            ctx.replies[weak_index] = replace(text, text=f"{text.text}\n{CHART_FAILED}")
-            return
-        ctx.replies[weak_index] = replace(
-            text,
-            text=f"{weakest_sentence(chart)}\n{text.text}",
-            attachment=Attachment(CHART_FILENAME, png, "image/png"),
-        )
-
-    ctx.after_commit.append(draw)
+    chart = chart_of(summary, label, await calibrated.community_means(ctx), user_text(ctx.actor.name, 40))
+    attach_later(ctx, weak_index, chart, CHART_FILENAME, lead=weakest_sentence(chart), failed=CHART_FAILED)
 
 
 # --- settings ------------------------------------------------------------------------------------

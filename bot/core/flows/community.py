@@ -3,8 +3,6 @@ privacy and reports."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
@@ -13,8 +11,9 @@ from typing import Any
 from bot.core import commands, scoring
 from bot.core.analytics import WeakAreaSummary, summarise
 from bot.core.banks import Question
+from bot.core.community_report import csv_text
 from bot.core.errors import NotFound, UsageError
-from bot.core.flows import coaching
+from bot.core.flows import calibrated, coaching
 from bot.core.flows.context import Context, Public
 from bot.core.messages import Attachment, Button, Message
 from bot.core.rounds import practice
@@ -26,7 +25,8 @@ SCORING_HELP = (
     "Points: 10 per answer; 2 × n × (r̃ − 1) for the n ratings your answers received, where r̃ is "
     "your mean rating shrunk toward the community mean (r̃ = (sum + 5·mean) / (n + 5)), so one lucky "
     "5 doesn't top the board; 1 per rating you give (at most 10 a day); and a question-of-the-day "
-    "streak bonus of 2 per consecutive scheduled day (up to 10)."
+    "streak bonus of 2 per consecutive scheduled day (up to 10). `calibrated` orders the board by the "
+    "same points with each rating counted as score − its rater's leniency (README: Rater calibration)."
 )
 
 
@@ -37,7 +37,10 @@ async def show_help(ctx: Context, topic: str) -> None:
     ctx.reply(text, title="mockpanel commands" if not topic else None)
 
 
-async def leaderboard(ctx: Context, period: str, scope: str) -> None:
+async def leaderboard(ctx: Context, period: str, scope: str, calibrated_view: bool = False) -> None:
+    if calibrated_view:
+        await calibrated.leaderboard(ctx, period, scope)
+        return
     scope_key = scoring.COMMUNITY_SCOPE if scope == "community" else scoring.scopes(ctx.channel_id)[0]
     rows = await ctx.store.leaderboard(ctx.tenant, scope_key, scoring.period_key(period, ctx.now))
     label = "community" if scope == "community" else "this channel"
@@ -45,7 +48,8 @@ async def leaderboard(ctx: Context, period: str, scope: str) -> None:
 
 
 async def weak_areas(ctx: Context, user_id: str) -> tuple[WeakAreaSummary, Question | None]:
-    summary = summarise(await ctx.store.skills(ctx.tenant, user_id), ctx.now.date())
+    """On calibrated ratings: each counts as score − its rater's leniency."""
+    summary = summarise(await calibrated.skills(ctx, user_id), ctx.now.date())
     suggestion = None
     if summary.ready:
         answered = await ctx.store.answered_questions(ctx.tenant, user_id)
@@ -61,7 +65,10 @@ async def weak_areas(ctx: Context, user_id: str) -> tuple[WeakAreaSummary, Quest
     return summary, suggestion
 
 
-async def me(ctx: Context) -> None:
+async def me(ctx: Context, view: str | None = None) -> None:
+    if view == "progress":
+        await calibrated.me_progress(ctx)
+        return
     user = ctx.actor.user_id
     week = await ctx.store.board_row(ctx.tenant, scoring.COMMUNITY_SCOPE, scoring.period_key("week", ctx.now), user)
     total = await ctx.store.board_row(ctx.tenant, scoring.COMMUNITY_SCOPE, "all", user)
@@ -69,7 +76,8 @@ async def me(ctx: Context) -> None:
     hidden = await ctx.store.is_opted_out(ctx.tenant, user)
     ctx.replies.append(render_me(ctx.actor.name, week, total, streak, hidden))
     summary, suggestion = await weak_areas(ctx, user)
-    ctx.replies.append(render_weak_areas(summary, await ctx.library(), suggestion))
+    as_rated = {a.area: a.mean for a in summarise(await ctx.store.skills(ctx.tenant, user), ctx.now.date()).areas}
+    ctx.replies.append(render_weak_areas(summary, await ctx.library(), suggestion, as_rated))
     await coaching.me_extras(ctx, summary)
 
 
@@ -145,7 +153,8 @@ async def privacy(ctx: Context, name: str) -> None:
             "You are hidden from public boards." if name == "privacy optout" else "You are on public boards again."
         )
     elif name == "privacy export":
-        data = json.dumps(await ctx.store.export_user(ctx.tenant, user), indent=2, ensure_ascii=False)
+        exported = await calibrated.export_extras(ctx, await ctx.store.export_user(ctx.tenant, user))
+        data = json.dumps(exported, indent=2, ensure_ascii=False)
         ctx.reply("Your data in this community.", attachment=Attachment("mockpanel-my-data.json", data))
     elif name == "privacy delete":
         ctx.reply(
@@ -166,22 +175,9 @@ async def report(ctx: Context, since: Any) -> None:
     ctx.require_organiser("download reports")
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
     rows = await ctx.store.activity(ctx.tenant, start)
-    out = io.StringIO()
-    columns = [
-        "user_id",
-        "name",
-        "answers",
-        "ratings_received",
-        "mean_rating",
-        "first_answer",
-        "last_answer",
-    ]
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
-    for row in rows:
-        # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v) for k, v in row.items()})
+    columns = ["user_id", "name", "answers", "ratings_received", "mean_rating", "first_answer", "last_answer"]
     ctx.reply(
         f"Activity report: {len(rows)} people.",
-        attachment=Attachment("mockpanel-report.csv", out.getvalue()),
+        attachment=Attachment("mockpanel-report.csv", csv_text(columns, rows)),
     )
+    await calibrated.report_extras(ctx, start)

@@ -11,12 +11,12 @@ from typing import Any
 
 from bot.core.bank_limits import load_off_loop
 from bot.core.banks import DEFAULT_LOCALE, Library
+from bot.core.chart_kinds import ChartRenderer
 from bot.core.errors import NotAnOrganiser
 from bot.core.events import Actor, Event
 from bot.core.locale import localise
 from bot.core.messages import Effect, Form, Message
 from bot.core.ports import Store
-from bot.core.weak_chart import ChartRenderer
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,8 @@ class Context:
     # Slow work on what the event read (drawing a chart), run once the transaction has committed:
     # the store is not held while it runs.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # What one event computed and may need twice (the community's rater calibration).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tenant(self) -> str:
