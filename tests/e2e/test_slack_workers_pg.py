@@ -26,7 +26,6 @@ import pytest
 
 from bot.adapters.slack.config import EVENTS_PATH
 from bot.core.delivery import LEASE
-from bot.runtime import open_store
 from tests.e2e.test_slack_process import free_port, mockpanel_process, wait_until_listening
 from tests.e2e.test_slack_workers import healthz, started_pids
 from tests.fakes.slack_driver import HttpTransport, SlackDriver
@@ -85,8 +84,7 @@ async def bots(fake: FakeSlack, tmp_path: Path, pg_url: str) -> AsyncIterator[Bo
 
 
 async def query(pg_url: str, sql: str) -> Any:
-    server, _, schema = pg_url.partition("?search_path=")
-    connection = await asyncpg.connect(server, server_settings={"search_path": schema})
+    connection = await asyncpg.connect(pg_url)  # its query sets the test's search_path
     try:
         return await connection.fetchval(sql)
     finally:
@@ -94,8 +92,7 @@ async def query(pg_url: str, sql: str) -> Any:
 
 
 async def query_all(pg_url: str, sql: str) -> list[tuple[Any, ...]]:
-    server, _, schema = pg_url.partition("?search_path=")
-    connection = await asyncpg.connect(server, server_settings={"search_path": schema})
+    connection = await asyncpg.connect(pg_url)  # its query sets the test's search_path
     try:
         return [tuple(r) for r in await connection.fetch(sql)]
     finally:
@@ -297,9 +294,7 @@ async def _is(value: Awaitable[Any], expected: int, at_least: bool = False) -> b
 
 async def test_three_workers_share_one_port_and_stop_together(slack: FakeSlack, tmp_path: Path, pg_url: str) -> None:
     fake = slack
-    # Migrated first: the stand-in pg_schema.migrate on main does not yet take the advisory
-    # lock, and three workers migrating one fresh schema together collide (see the report).
-    await (await open_store(pg_url)).close()
+    # A fresh schema: the three workers migrate it together (the migrator's advisory lock).
     port = free_port()
     async with mockpanel_process(fake, tmp_path, port, ("--http", "--workers", "3"), MOCKPANEL_DB=pg_url) as parent:
         seen: list[str] = []
