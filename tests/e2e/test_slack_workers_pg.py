@@ -35,6 +35,7 @@ from tests.fakes.slack_world import fake_slack
 
 PROCESSES = 3
 BOARD_RATINGS = "SELECT SUM(received_n) FROM board WHERE scope = '*' AND period = 'all'"
+PEOPLE = ("UALICE", "UBOB", "UCHEN")
 STAGES = "answer 20s rate 10s lobby 10s"  # the shortest stages (10 s) where nothing else waits
 
 
@@ -142,17 +143,20 @@ async def recorded(w: World, ts: str) -> None:
     await poll(lambda: _is(query(w.pg_url, sql), 1), 20)
 
 
+async def start_and_join(w: World, text: str, title: str, channel: str, people: tuple[str, ...]) -> Posted:
+    """The organiser starts a round, people join by its button; its first question, once up."""
+    await w.d.command("UCOACH", text, channel)
+    lobby = await titled(w, title, channel)
+    for user in people:
+        assert await w.d.press(user, lobby, "join") == 200
+    return await titled(w, "Question 1/1", channel)
+
+
 async def group_round(w: World) -> int:
     """C1: three people answer and rate each other (6 ratings)."""
     d = w.d
-    await d.command("UCOACH", f"group start questions 1 {STAGES}", "C1")
-    lobby = await titled(w, "Group round", "C1")
-    for user in ("UALICE", "UBOB", "UCHEN"):
-        assert await d.press(user, lobby, "join") == 200
-    question = await titled(w, "Question 1/1", "C1")
-    answers = {
-        u: await d.reply(u, question.ts, f"{u}'s answer, with a result", "C1") for u in ("UALICE", "UBOB", "UCHEN")
-    }
+    question = await start_and_join(w, f"group start questions 1 {STAGES}", "Group round", "C1", PEOPLE)
+    answers = {u: await d.reply(u, question.ts, f"{u}'s answer, with a result", "C1") for u in PEOPLE}
     await titled(w, "Rating open", "C1")
     for rater, author, emoji in [("UBOB", "UALICE", "five"), ("UCHEN", "UALICE", "four"), ("UALICE", "UBOB", "three"),
                                  ("UCHEN", "UBOB", "two"), ("UALICE", "UCHEN", "four"), ("UBOB", "UCHEN", "four")]:  # fmt: skip
@@ -164,11 +168,8 @@ async def group_round(w: World) -> int:
 async def blind_round(w: World) -> int:
     """C2: answers in a modal, revealed together, one rating."""
     d, fake = w.d, w.fake
-    await d.command("UCOACH", f"group start blind questions 1 {STAGES}", "C2")
-    lobby = await titled(w, "Blind group round", "C2")
-    for user in ("UDARA", "UEVE"):
-        assert await d.press(user, lobby, "join") == 200
-    question = await titled(w, "Question 1/1", "C2")
+    start = f"group start blind questions 1 {STAGES}"
+    question = await start_and_join(w, start, "Blind group round", "C2", ("UDARA", "UEVE"))
     for user in ("UDARA", "UEVE"):
         seen = len(fake.opened_views)
         await d.press(user, question, "answer")
@@ -189,11 +190,8 @@ async def blind_round(w: World) -> int:
 async def panel_round(w: World) -> int:
     """C3: Bob is the candidate; one rating and one rubric feedback, his summary by DM."""
     d, fake = w.d, w.fake
-    await d.command("UCOACH", f"panel start <@UBOB|bob> case questions 1 {STAGES}", "C3")
-    lobby = await titled(w, "Panel round", "C3")
-    for user in ("UALICE", "UCHEN"):
-        assert await d.press(user, lobby, "join") == 200
-    question = await titled(w, "Question 1/1", "C3")
+    start = f"panel start <@UBOB|bob> case questions 1 {STAGES}"
+    question = await start_and_join(w, start, "Panel round", "C3", ("UALICE", "UCHEN"))
     answer = await d.reply("UBOB", question.ts, "I'd segment the market, then size each segment.", "C3")
     rating = await titled(w, "Rating open", "C3")
     await d.react("UALICE", answer, "four", "C3")
