@@ -4,6 +4,7 @@ test_slack_workers_pg.py), and the one-line refusals."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
@@ -13,7 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.adapters.slack.workers import ops_ports
 from bot.cli import main
+from bot.config import Settings
 from tests.e2e.test_slack_process import fake, free_port, mockpanel_process, wait_until_listening  # noqa: F401
 from tests.fakes.slack_driver import HttpTransport, SlackDriver
 from tests.fakes.slack_fake import FakeSlack
@@ -123,3 +126,14 @@ async def test_a_worker_stops_by_itself_when_its_parent_is_killed(fake: FakeSlac
         await until_gone(worker)  # no orphan left serving the port
     with pytest.raises(aiohttp.ClientConnectionError):
         await healthz(port)
+
+
+@pytest.mark.parametrize(
+    ("http_port", "ports"),
+    [(None, [None, None, None]), (3000, [3000, 3000, 3000]), (8080, [8080, 8081, 8082]), (0, [0, 0, 0])],
+)
+def test_each_worker_gets_its_own_metrics_port_unless_they_share_slacks(
+    http_port: int | None, ports: list[int | None]
+) -> None:
+    args = argparse.Namespace(port=3000, http=True)
+    assert ops_ports(args, Settings(http_port=http_port), 3) == ports
