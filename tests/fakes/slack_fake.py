@@ -118,6 +118,7 @@ class FakeSlack:
         self.gates: dict[str, asyncio.Event] = {}  # method -> calls wait until it is set
         # (process, method) pairs whose calls are never answered: a process stuck mid-delivery
         self.stalled: set[tuple[str, str]] = set()
+        self._closing = asyncio.Event()
         # What the bot token was granted: Slack sends it as X-OAuth-Scopes on every answer.
         self.scopes: list[str] = list(BOT_SCOPES)
         self._private: list[tuple[str, str]] = []  # (user, what they were shown), in order
@@ -149,6 +150,7 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        self._closing.set()
         for ws in list(self.sockets):
             await ws.close()
         if self._runner is not None:
@@ -284,7 +286,8 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
         via = request.match_info.get("via", "")
         if (via, method) in self.stalled:
-            await asyncio.Event().wait()  # until the fake closes: Slack never heard this call
+            await self._closing.wait()  # until the fake closes: Slack never heard this call
+            return web.Response(status=503)
         self.calls.append(ApiCall(method, params, token, via))
         if method in self.gates:
             await self._notify()
