@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("platform", choices=["discord", "slack", "all"])
     run.add_argument("--http", action="store_true", help="Slack: serve the Events API over HTTP instead of Socket Mode")
     run.add_argument("--port", type=int, default=3000, help="Slack HTTP mode: the port to listen on")
+    run.add_argument(
+        "--workers", metavar="N", help="Slack: N worker processes looked after by this one (PostgreSQL; docs/deploy.md)"
+    )
     run.add_argument("--shards", help="Discord: the total number of shards, or auto (default: no sharding)")
     run.add_argument("--shard-ids", help="Discord: the shards this process runs, e.g. 0,1 (default: all)")
     migrate = sub.add_parser("migrate", help="create or upgrade the database")
@@ -123,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             asyncio.run(_console(dataclasses.replace(settings, db=db), args.user))
         elif args.command == "run":
+            workers = _workers(args)
+            if workers is not None:
+                from bot.adapters.slack.workers import supervise
+
+                return supervise(args, settings, workers)
             asyncio.run(_run(settings, args))
         elif args.command == "migrate":
             print(f"database at schema version {asyncio.run(_migrate(db))}")
@@ -153,6 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _workers(args: argparse.Namespace) -> int | None:
+    from bot.adapters.slack.workers import workers_wanted
+
+    return workers_wanted(args.workers)
 
 
 def _os_problem(args: argparse.Namespace, error: OSError) -> str:
@@ -308,6 +322,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
     def stop() -> None:
         # Stop taking events; each adapter's own clean-up lets in-flight work finish (what
         # Slack was told it received is in the inbox either way), then the store closes.
+        if stopped.is_set():
+            return  # a second signal (systemd signals every process, and a parent passes it on)
         stopped.set()
         runtime.health.stopping = True  # Slack HTTP answers 503 from now on; /readyz too
         for task in tasks:

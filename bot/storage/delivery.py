@@ -87,11 +87,37 @@ def outbox_failed(db: Db, item_id: int, error: str) -> None:
     )
 
 
-def inbox_add(db: Db, source: str, body: str, at: datetime) -> int:
+def inbox_add(db: Db, source: str, body: str, at: datetime, owner: str, lease_until: datetime) -> int:
     cursor = db.execute(
-        "INSERT INTO inbox (source, body, received_at) VALUES (?, ?, ?) RETURNING id", (source, body, iso(at))
+        "INSERT INTO inbox (source, body, received_at, owner, lease_until) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        (source, body, iso(at), owner, iso(lease_until)),
     )
     return int(cursor.fetchone()[0])
+
+
+def inbox_renew(db: Db, owner: str, lease_until: datetime) -> int:
+    return db.execute("UPDATE inbox SET lease_until = ? WHERE owner = ?", (iso(lease_until), owner)).rowcount
+
+
+def inbox_claim(
+    db: Db, source: str, owner: str, now: datetime, lease_until: datetime, limit: int
+) -> list[tuple[int, str]]:
+    """Take over rows no live process holds, oldest first. PostgreSQL: rows whose lease has run
+    out, skipping those another process is claiming this instant, so two processes never both
+    take a row. SQLite serves one process: every row not this process's own is left over from
+    an earlier one, whatever its lease says."""
+    if is_postgres(db):
+        free = "lease_until < ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED"
+        parameters: tuple[object, ...] = (source, owner, iso(now), limit)
+    else:
+        free = "1 = 1 ORDER BY id LIMIT ?"
+        parameters = (source, owner, limit)
+    rows = db.execute(
+        "UPDATE inbox SET owner = ?, lease_until = ? WHERE id IN"
+        f" (SELECT id FROM inbox WHERE source = ? AND owner <> ? AND {free}) RETURNING id, body",
+        (owner, iso(lease_until), *parameters),
+    ).fetchall()
+    return sorted((int(r[0]), str(r[1])) for r in rows)
 
 
 def inbox_pending(db: Db, source: str) -> list[tuple[int, str]]:

@@ -61,8 +61,16 @@ class DeliveryMethods(StoreCalls):
 
     # --- inbox -------------------------------------------------------------------------------
 
-    async def inbox_add(self, source: str, body: str, at: datetime) -> int:
-        return await self._write(lambda db: delivery.inbox_add(db, source, body, at))
+    async def inbox_add(self, source: str, body: str, at: datetime, owner: str, lease_until: datetime) -> int:
+        return await self._write(lambda db: delivery.inbox_add(db, source, body, at, owner, lease_until))
+
+    async def inbox_renew(self, owner: str, lease_until: datetime) -> int:
+        return await self._write(lambda db: delivery.inbox_renew(db, owner, lease_until))
+
+    async def inbox_claim(
+        self, source: str, owner: str, now: datetime, lease_until: datetime, limit: int = 500
+    ) -> list[tuple[int, str]]:
+        return await self._write(lambda db: delivery.inbox_claim(db, source, owner, now, lease_until, limit))
 
     async def inbox_done(self, item_id: int) -> None:
         await self._exec("DELETE FROM inbox WHERE id = ?", (item_id,))

@@ -46,8 +46,8 @@ async def mockpanel_process(
         SLACK_API_URL=fake.api_url,
         SLACK_FILES_URL=fake.files_url,
         SLACK_HTTP_HOST="127.0.0.1",
-        **extra,
     )
+    env.update(extra)  # may replace any of those
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "slack", *mode, "--port", str(port),
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import itertools
 import json
+import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     token: str | None
+    via: str = ""  # which bot process called, when each has an API URL of its own (`/w/{via}/api/`)
 
 
 @dataclass
@@ -93,6 +95,10 @@ class FakeSlack:
     not_in_channel: set[str] = field(default_factory=set)
     connections_opened: int = 0
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    # Several connections (several bot processes): Slack spreads the envelopes over them, and
+    # sends a retry over another one. None: every envelope goes over the newest socket.
+    spread: random.Random | None = None
+    carried: list[tuple[str, int]] = field(default_factory=list)  # (envelope id, socket's connection number)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -110,9 +116,13 @@ class FakeSlack:
         self._url_owner: dict[str, str] = {}
         self._hosted: dict[str, bytes] = {}
         self.gates: dict[str, asyncio.Event] = {}  # method -> calls wait until it is set
+        # (process, method) pairs whose calls are never answered: a process stuck mid-delivery
+        self.stalled: set[tuple[str, str]] = set()
+        self._closing = asyncio.Event()
         # What the bot token was granted: Slack sends it as X-OAuth-Scopes on every answer.
         self.scopes: list[str] = list(BOT_SCOPES)
         self._private: list[tuple[str, str]] = []  # (user, what they were shown), in order
+        self._numbers: dict[int, int] = {}  # id(socket) -> its connection number
 
     # --- lifecycle and waiting -------------------------------------------------------------------
 
@@ -121,6 +131,7 @@ class FakeSlack:
         # exported as one YAML file are over 1 MiB).
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_route("*", "/w/{via}/api/{method}", self._api)  # several processes, told apart
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/ws", self._websocket)
@@ -139,6 +150,7 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        self._closing.set()
         for ws in list(self.sockets):
             await ws.close()
         if self._runner is not None:
@@ -158,6 +170,10 @@ class FakeSlack:
     @property
     def api_url(self) -> str:
         return f"{self.url}/api/"
+
+    def api_url_of(self, process: str) -> str:
+        """The Web API for one of several bot processes: its calls carry `via=process`."""
+        return f"{self.url}/w/{process}/api/"
 
     def response_url(self, user: str = "") -> str:
         url = f"{self.url}/respond/{next(self._counter)}"
@@ -268,7 +284,11 @@ class FakeSlack:
             params.update(client_id=client_id, client_secret=secret)
             auth = ""
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
-        self.calls.append(ApiCall(method, params, token))
+        via = request.match_info.get("via", "")
+        if (via, method) in self.stalled:
+            await self._closing.wait()  # until the fake closes: Slack never heard this call
+            return web.Response(status=503)
+        self.calls.append(ApiCall(method, params, token, via))
         if method in self.gates:
             await self._notify()
             await self.gates[method].wait()
@@ -404,6 +424,7 @@ class FakeSlack:
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
+        self._numbers[id(ws)] = int(request.query.get("n", "0"))
         self.sockets.append(ws)
         await ws.send_json({"type": "hello", "num_connections": len(self.sockets), "connection_info": {"app_id": "A1"}})
         await self._notify()
@@ -416,17 +437,36 @@ class FakeSlack:
                         future.set_result(data)
         finally:
             self.sockets.remove(ws)
+            self._numbers.pop(id(ws), None)
             await self._notify()
         return ws
 
     def live_sockets(self) -> list[web.WebSocketResponse]:
         return [ws for ws in self.sockets if not ws.closed]
 
+    def connection_of(self, ws: web.WebSocketResponse) -> int:
+        """The socket's number (1 for the first `apps.connections.open`, and so on)."""
+        return self._numbers.get(id(ws), 0)
+
+    def _socket_for(self, avoid: int | None) -> list[web.WebSocketResponse]:
+        live = self.live_sockets()
+        if self.spread is None or not live:
+            return live[-1:]
+        others = [ws for ws in live if self.connection_of(ws) != avoid] or live
+        return [self.spread.choice(others)]
+
     async def envelope(
-        self, kind: str, payload: dict[str, Any], retry_attempt: int = 0, timeout: float = 5.0
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        retry_attempt: int = 0,
+        timeout: float = 5.0,
+        avoid: int | None = None,
+        sent_over: list[int] | None = None,
     ) -> dict[str, Any]:
-        """Send one envelope over the newest socket and wait for the app's ack."""
-        ws = await self.wait_for(lambda: self.live_sockets()[-1:])
+        """Send one envelope and wait for the app's ack: over the newest socket, or with `spread`
+        over a random one (not connection `avoid`, the one a retry's first try went over)."""
+        ws = await self.wait_for(lambda: self._socket_for(avoid))
         envelope_id = f"env-{next(self._counter)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
@@ -434,8 +474,14 @@ class FakeSlack:
                                     "accepts_response_payload": kind != "events_api"}  # fmt: skip
         if kind == "events_api":
             envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
+        self.carried.append((envelope_id, self.connection_of(ws[0])))
+        if sent_over is not None:
+            sent_over.append(self.connection_of(ws[0]))
         await ws[0].send_json(envelope)
-        return await asyncio.wait_for(future, timeout)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._acks.pop(envelope_id, None)
 
     async def socket_disconnect(self, reason: str = "refresh_requested") -> None:
         for ws in self.live_sockets():

@@ -11,7 +11,6 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -29,6 +28,7 @@ from bot.adapters.slack import bank_import, translate
 from bot.adapters.slack.clients import ClientPool, make_client
 from bot.adapters.slack.config import BOT_SCOPES, COMMAND, SlackConfig
 from bot.adapters.slack.directory import Directory
+from bot.adapters.slack.inbox import LeasedInbox
 from bot.adapters.slack.installations import DatabaseInstallationStore
 from bot.adapters.slack.outbox import SlackOutbox
 from bot.adapters.slack.pacing import Pacer, post_pacer
@@ -58,7 +58,6 @@ log.addFilter(_NotThatWarning())  # Bolt logs through this logger (logger=log be
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
 SEEN_EVENTS = 10_000
-INBOX = "slack"  # the inbox rows this adapter writes
 INBOX_ATTEMPTS = 3
 INBOX_RETRY = 2.0  # seconds, times the attempt
 STATE_SECONDS = 300
@@ -101,6 +100,8 @@ class SlackBot:
         self.replier = Replier(self.outbox, self.clients)
         self.work = SerialWork()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        route = lambda inbox_id, text: self._route(json.loads(text), inbox_id)  # noqa: E731
+        self.inbox = LeasedInbox(store, route, dispatcher.clock)
         self.app = self._build_app()
         self._register(self.app)
 
@@ -176,17 +177,16 @@ class SlackBot:
         a fraction of a millisecond) so that what Slack hears was received survives a crash or
         SIGTERM; it is worked off from there, and again on the next start if need be."""
         if translate.inbox_kind(body) is not None:
-            context["inbox_id"] = await self.store.inbox_add(INBOX, json.dumps(body), datetime.now(UTC))
+            context["inbox_id"] = await self.inbox.add(json.dumps(body))
         await next()
 
     async def replay_inbox(self) -> int:
-        """Queue again what an earlier process acknowledged but did not finish."""
-        pending = await self.store.inbox_pending(INBOX)
-        for inbox_id, text in pending:
-            self._route(json.loads(text), inbox_id)
+        """Queue again what an earlier process acknowledged but did not finish (on PostgreSQL:
+        what no live process holds; `inbox.keep()` then takes over what others leave)."""
+        pending = await self.inbox.claim()
         if pending:
-            log.info("working off %d Slack request(s) received before the last stop", len(pending))
-        return len(pending)
+            log.info("working off %d Slack request(s) received before the last stop", pending)
+        return pending
 
     def _route(self, body: Body, inbox_id: int | None) -> None:
         """Queue the work for a command, an event, a button or a form (the one place listeners and

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from bot.adapters.routing import RoutingOutbox
 from bot.adapters.slack import requests
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.config import EVENTS_PATH, SlackConfig
+from bot.adapters.slack.workers import watch_parent, worker_index
 from bot.config import Settings
 from bot.ops import Health
 from bot.runtime import REPLAY_WAIT, Runtime
@@ -33,31 +35,39 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     config.check(http)
     bot = SlackBot(runtime.dispatcher, runtime.store, config)
     routing.register("slack", bot.outbox)
+    worker = worker_index()
+    parent = await watch_parent() if worker is not None else None
     try:
         if await bot.replay_inbox():
             with contextlib.suppress(TimeoutError):
                 await bot.work.settled(timeout=REPLAY_WAIT)
     finally:
         runtime.replay_finished("slack")
+    leases = asyncio.create_task(bot.inbox.keep())  # and what another process leaves behind
     try:
         if http:
             runtime.health.connections["slack"] = _always_up  # no connection to lose: Slack calls us
-            runner = await start_http(bot, config.http_host, int(getattr(args, "port", 3000)), runtime.health)
+            port = int(getattr(args, "port", 3000))
+            runner = await start_http(bot, config.http_host, port, runtime.health, worker=worker)
             try:
                 await asyncio.Event().wait()
             finally:
                 await runner.cleanup()
         else:
-            handler = await start_socket_mode(bot)
+            handler = await start_socket_mode(bot, worker)
             runtime.health.connections["slack"] = handler.client.is_connected
             try:
                 await asyncio.Event().wait()
             finally:
                 await handler.close_async()  # type: ignore[no-untyped-call]
     finally:
+        if parent is not None:
+            parent.armed = False
+        leases.cancel()
         with contextlib.suppress(TimeoutError):
             await bot.work.settled(timeout=5)
         await bot.close()
+        await bot.inbox.release()
 
 
 async def _always_up() -> bool:
@@ -95,20 +105,30 @@ def _refuse_while_stopping(health: Health) -> Any:
     return middleware
 
 
-async def start_http(bot: SlackBot, host: str, port: int, health: Health | None = None) -> web.AppRunner:
+async def start_http(
+    bot: SlackBot, host: str, port: int, health: Health | None = None, worker: str | None = None
+) -> web.AppRunner:
+    """`worker` ("i/N", from `--workers`): the port is shared with the other workers
+    (SO_REUSEPORT: the kernel spreads the connections over every socket bound to it)."""
     # Requests in flight get a moment to finish; open keep-alive connections do not hold up a stop.
     runner = web.AppRunner(web_app(bot, health), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=worker is not None)
     await site.start()
     bound = ", ".join(f"{a[0]}:{a[1]}" for a in runner.addresses)
     mode = "multi-workspace (OAuth at /slack/install)" if bot.config.oauth else "single workspace"
-    log.info("Slack HTTP mode, %s: listening on %s", mode, bound)
+    log.info("Slack HTTP mode, %s: listening on %s%s", mode, bound, _as_worker(worker))
     return runner
 
 
-async def start_socket_mode(bot: SlackBot) -> AsyncSocketModeHandler:
+async def start_socket_mode(bot: SlackBot, worker: str | None = None) -> AsyncSocketModeHandler:
+    """One connection per process: Slack spreads an app's envelopes over all of its open
+    connections (up to 10), so several processes share the work."""
     handler = AsyncSocketModeHandler(bot.app, app_token=bot.config.app_token, web_client=bot.clients.base)
     await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("Slack Socket Mode: connected")
+    log.info("Slack Socket Mode: connected%s", _as_worker(worker))
     return handler
+
+
+def _as_worker(worker: str | None) -> str:
+    return f" (worker {worker}, pid {os.getpid()})" if worker else ""

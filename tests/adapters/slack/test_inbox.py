@@ -1,0 +1,62 @@
+"""The leased inbox: a process never replays its own rows in flight, and rows left by another
+process are taken over once, in order (SQLite: one process per file, so every row not this
+process's own is left over; PostgreSQL: test_slack_workers_pg.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.adapters.slack.inbox import LEASE, LeasedInbox
+from bot.core.clock import FakeClock
+from bot.core.ports import Store
+from bot.storage.postgres import PostgresStore
+from bot.storage.sqlite import SqliteStore
+
+
+def inbox(store: Store, clock: FakeClock) -> tuple[LeasedInbox, list[int]]:
+    routed: list[int] = []
+    return LeasedInbox(store, lambda inbox_id, _body: routed.append(inbox_id), clock), routed
+
+
+async def test_rows_left_by_an_earlier_process_are_taken_over_once_in_order(
+    store: SqliteStore, clock: FakeClock
+) -> None:
+    earlier, _ = inbox(store, clock)
+    ids = [await earlier.add(f'{{"n": {n}}}') for n in range(3)]
+    assert await earlier.claim() == 0, "a process never queues its own rows twice"
+    await earlier.store.inbox_renew(earlier.owner, clock.now() + LEASE)
+
+    later, routed = inbox(store, clock)
+    assert await later.claim() == 3 and routed == ids
+    assert await later.claim() == 0 and routed == ids, "taken once"
+    clock.advance(timedelta(hours=1))
+    assert await later.claim() == 0, "its own now, however old the lease"
+    await store.inbox_done(ids[0])
+    assert [i for i, _ in await store.inbox_pending("slack")] == ids[1:]
+
+
+async def test_on_postgresql_a_live_process_keeps_its_rows_and_a_dead_ones_go_to_one_other(
+    pg_url: str,
+    clock: FakeClock,
+) -> None:
+    stores = [await PostgresStore.open(pg_url), *[await PostgresStore.open(pg_url, migrate=False) for _ in range(2)]]
+    try:
+        dead, _ = inbox(stores[0], clock)
+        ids = [await dead.add(f'{{"n": {n}}}') for n in range(200)]
+        second, routed_second = inbox(stores[1], clock)
+        third, routed_third = inbox(stores[2], clock)
+        assert await second.claim() == 0, "the lease is live: its process may still be working on them"
+        clock.advance(LEASE + timedelta(seconds=1))
+        await asyncio.gather(second.claim(), third.claim())  # two processes look at the same moment
+        assert sorted(routed_second + routed_third) == ids, "each row taken over by exactly one"
+        assert routed_second == sorted(routed_second) and routed_third == sorted(routed_third)
+        await second.store.inbox_renew(second.owner, clock.now() + LEASE)
+        await third.store.inbox_renew(third.owner, clock.now() + LEASE)
+        clock.advance(timedelta(seconds=5))
+        assert await dead.claim() == 0, "renewed leases keep the rows where they are"
+        await second.release()  # a clean stop: its rows may go at once
+        assert await dead.claim() == len(routed_second)
+    finally:
+        for store in stores:
+            await store.close()
