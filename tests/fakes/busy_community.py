@@ -64,7 +64,11 @@ async def play(store: SqliteStore, library: Library, clock: FakeClock) -> list[H
         await h.command("coach", "group start behavioural questions 1 answer 2m rate 1m lobby 5m", channel="c2")
         clock.advance(timedelta(days=1))
         played.append(h)
-    await store.inbox_add("slack", '{"event": "still to handle", "text": "ünïcødé"}', clock.now())
+    # Held by a process as the copy is taken (inbox rows are leased too, since the Slack workers).
+    await store.inbox_add(
+        "slack", '{"event": "still to handle", "text": "ünïcødé"}', clock.now(), "host-1:4242",
+        clock.now() + timedelta(seconds=30),
+    )  # fmt: skip
     await store.kv_put("slack.installations", "T0001||", '{"bot_token": "xoxb-not-real"}', clock.now())
     # A lane some process is delivering as the copy is taken (its lease runs out on its own).
     await store.lease_lane(TENANTS[0], "c1", "host-1:4242", clock.now(), clock.now() + timedelta(seconds=30))

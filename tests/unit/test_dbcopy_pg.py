@@ -32,7 +32,7 @@ async def source(tmp_path: Path, library: Library, clock: FakeClock) -> Path:
     store = await SqliteStore.open(str(path))
     try:
         # A big text of many scripts, and a row whose optional columns are all NULL.
-        await store.inbox_add("slack", "ß☃𝄞 面试 " * 200_000, clock.now())
+        await store.inbox_add("slack", "ß☃𝄞 面试 " * 200_000, clock.now(), "host-1:4242", clock.now())
     finally:
         await store.close()
     with sqlite3.connect(path) as db:
