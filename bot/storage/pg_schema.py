@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import socket
-from importlib import resources
 
 import asyncpg
 
 from bot.core.errors import MockpanelError
+from bot.storage.sql import read_migrations
 
 # pg_advisory_xact_lock key of the migrator: b"mockpanl" as a signed 64-bit integer. Shared by
 # every schema of a database (the lock is per database): migrations of two schemas only queue.
@@ -24,12 +24,7 @@ DEFAULT_PORT = 5432
 
 
 def migrations() -> list[tuple[int, str]]:
-    folder = resources.files("bot.storage") / "migrations_pg"
-    found = []
-    for item in folder.iterdir():
-        if item.name.endswith(".sql"):
-            found.append((int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8")))
-    return sorted(found)
+    return read_migrations("migrations_pg")
 
 
 async def schema_version(conn: asyncpg.Connection) -> int:

@@ -7,6 +7,7 @@ docs/storage.md); `dialect_of(db)` names the engine where a statement must diffe
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
 from typing import Any, Protocol
 
 
@@ -37,3 +38,14 @@ def dialect_of(db: Db) -> str:
 
 def is_postgres(db: Db) -> bool:
     return dialect_of(db) == "postgresql"
+
+
+def read_migrations(folder_name: str) -> list[tuple[int, str]]:
+    """One engine's numbered migrations (bot/storage/migrations/ or migrations_pg/), in order:
+    (number, SQL). Both engines number them alike."""
+    folder = resources.files("bot.storage") / folder_name
+    found = []
+    for item in folder.iterdir():
+        if item.name.endswith(".sql"):
+            found.append((int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8")))
+    return sorted(found)

@@ -22,7 +22,6 @@ import functools
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
-from importlib import resources
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -30,7 +29,7 @@ import aiosqlite
 from bot.core.errors import MockpanelError
 from bot.storage import batch
 from bot.storage.repositories import MEMO, RoundVersions, StoreMethods
-from bot.storage.sql import Db
+from bot.storage.sql import Db, read_migrations
 
 T = TypeVar("T")
 MAX_BATCH = 512
@@ -48,12 +47,7 @@ _INSIDE: contextvars.ContextVar[SqliteStore | None] = contextvars.ContextVar("in
 
 
 def migrations() -> list[tuple[int, str]]:
-    folder = resources.files("bot.storage") / "migrations"
-    found = []
-    for item in folder.iterdir():
-        if item.name.endswith(".sql"):
-            found.append((int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8")))
-    return sorted(found)
+    return read_migrations("migrations")
 
 
 class SqliteStore(StoreMethods):

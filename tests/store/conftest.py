@@ -1,6 +1,7 @@
-"""The store tests run on both engines: every test that takes `store` runs once on SQLite and
-once on PostgreSQL (a fresh schema of its own; skipped with one line where no server is
-configured, a failure in CI). Tests of one engine's own machinery take `sqlite_store`."""
+"""The store tests run on both engines: every test that takes `store` (tests/conftest.py) runs
+once on SQLite and once on PostgreSQL (a fresh schema of its own; skipped with one line where
+no server is configured, a failure in CI). Tests of one engine's own machinery take
+`sqlite_store`."""
 
 from __future__ import annotations
 
@@ -9,24 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.ports import Store
-from bot.runtime import open_store
 from bot.storage.sqlite import SqliteStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """MOCKPANEL_DB for the test: a SQLite file, or a PostgreSQL URL with a fresh schema."""
     if request.param == "sqlite":
         return str(tmp_path / "test.db")
     return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-async def store(store_db: str) -> AsyncIterator[Store]:
-    opened = await open_store(store_db)
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture
