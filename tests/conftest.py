@@ -10,6 +10,7 @@ from bot.core.banks import Library, load_paths, shipped_bank_dir
 from bot.core.clock import FakeClock
 from bot.core.ports import Store
 from bot.runtime import open_store
+from bot.storage.sqlite import SqliteStore
 from tests.fakes.harness import Harness
 from tests.pg import pg_server_url, pg_url
 
@@ -43,6 +44,14 @@ def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def store(engine_db: str) -> AsyncIterator[Store]:
     opened = await open_store(engine_db)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """For a test of SQLite's own behaviour, whichever engine the others run on."""
+    opened = await SqliteStore.open(str(tmp_path / "test.db"))
     yield opened
     await opened.close()
 

@@ -5,12 +5,9 @@ no server is configured, a failure in CI). Tests of one engine's own machinery t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-from bot.storage.sqlite import SqliteStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -19,10 +16,3 @@ def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "test.db")
     return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(str(tmp_path / "test.db"))
-    yield opened
-    await opened.close()

@@ -20,8 +20,9 @@ def inbox(store: Store, clock: FakeClock) -> tuple[LeasedInbox, list[int]]:
 
 
 async def test_rows_left_by_an_earlier_process_are_taken_over_once_in_order(
-    store: SqliteStore, clock: FakeClock
+    sqlite_store: SqliteStore, clock: FakeClock
 ) -> None:
+    store = sqlite_store  # one process per SQLite file: every row not its own is left over
     earlier, _ = inbox(store, clock)
     ids = [await earlier.add(f'{{"n": {n}}}') for n in range(3)]
     assert await earlier.claim() == 0, "a process never queues its own rows twice"
