@@ -9,9 +9,9 @@ Once a post is out, its platform message id is recorded, and what depends on it 
 revealed answers, the message-to-round index) is written with it in one small transaction.
 A crash between sending and recording sends the row again at most once; on Discord not even
 that, since each send carries the row's key as its nonce.
-With several processes on one database (PostgreSQL), a lane is delivered by whichever holds its lease (a
-row in the store with an expiry, renewed as the rows go out); another process's lane is left
-to it, and taken over once its lease runs out (the process died).
+With several processes on one database (PostgreSQL), a lane is delivered by whichever holds
+its lease (a row in the store with an expiry, renewed as the rows go out); another process's
+lane is left to it, and taken over once its lease runs out (the process died).
 """
 
 from __future__ import annotations
