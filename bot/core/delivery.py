@@ -44,6 +44,11 @@ REFUSED = (
 )
 
 
+def process_name() -> str:
+    """This process, as leases name it: unique across hosts and restarts (a pid is reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 def backoff(attempts: int, retry_after: float | None) -> float:
     if retry_after is not None and retry_after >= 0:
         return retry_after
@@ -59,7 +64,7 @@ class Delivery:
         self._lanes: dict[tuple[str, str], asyncio.Lock] = {}
         self._draining: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this process, as leases name it
+        self.owner = process_name()
         self._elsewhere: dict[tuple[str, str], datetime] = {}  # lanes another process holds, until about then
         self.delivered = 0  # counters, for tests and metrics
         self.retried = 0

@@ -12,9 +12,7 @@ from bot.core.calibrated import Received
 from bot.core.calibration import Rated
 from bot.core.clock import iso
 from bot.core.community_report import Participation
-from bot.core.ports import BoardRow
 from bot.core.self_assessment import SelfRated
-from bot.storage.community import _BOARD_COLUMNS, _board_row
 from bot.storage.sql import Db
 
 
@@ -159,16 +157,6 @@ def board_received(
         params += [iso(start), iso(end)]
     rows = db.execute(sql + " GROUP BY a.user_id, r.rater_id", params).fetchall()
     return [(str(u), str(rater), int(n)) for u, rater, n in rows]
-
-
-def whole_board(db: Db, tenant: str, scope: str, period: str) -> list[BoardRow]:
-    """Every shown row of one board (the calibrated view re-orders them all)."""
-    rows = db.execute(
-        f"SELECT {_BOARD_COLUMNS} FROM board b LEFT JOIN users u ON u.tenant = b.tenant AND u.user_id = b.user_id"
-        " WHERE b.tenant = ? AND b.scope = ? AND b.period = ? AND b.hidden = 0",
-        (tenant, scope, period),
-    ).fetchall()
-    return [_board_row(r) for r in rows]
 
 
 def answers_per_category(db: Db, tenant: str, user_id: str) -> dict[str, int]:

@@ -10,7 +10,6 @@ from typing import TypeVar
 from bot.core.calibrated import Received
 from bot.core.calibration import Rated
 from bot.core.community_report import Participation
-from bot.core.ports import BoardRow
 from bot.core.self_assessment import SelfRated
 from bot.storage import coaching
 from bot.storage.calls import StoreCalls
@@ -52,9 +51,6 @@ class CoachingMethods(StoreCalls):
         self, tenant: str, channel_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[tuple[str, str, int]]:
         return await self._read(lambda db: coaching.board_received(db, tenant, channel_id, start, end))
-
-    async def whole_board(self, tenant: str, scope: str, period: str) -> list[BoardRow]:
-        return await self._read(lambda db: coaching.whole_board(db, tenant, scope, period))
 
     async def answers_per_category(self, tenant: str, user_id: str) -> dict[str, int]:
         return await self._read(lambda db: coaching.answers_per_category(db, tenant, user_id))

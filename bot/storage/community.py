@@ -84,12 +84,13 @@ def _board_row(r: Sequence[Any]) -> BoardRow:
     return BoardRow(r[0], r[1], float(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]))
 
 
-def leaderboard(db: Db, tenant: str, scope: str, period: str, limit: int) -> list[BoardRow]:
+def leaderboard(db: Db, tenant: str, scope: str, period: str, limit: int | None) -> list[BoardRow]:
+    """The shown rows of one board, best first: the top `limit`, or all of them."""
     rows = db.execute(
         f"SELECT {_BOARD_COLUMNS} FROM board b LEFT JOIN users u ON u.tenant = b.tenant AND u.user_id = b.user_id"
         " WHERE b.tenant = ? AND b.scope = ? AND b.period = ? AND b.hidden = 0"
-        " ORDER BY b.score DESC, b.user_id LIMIT ?",
-        (tenant, scope, period, limit),
+        f" ORDER BY b.score DESC, b.user_id{'' if limit is None else ' LIMIT ?'}",
+        (tenant, scope, period) if limit is None else (tenant, scope, period, limit),
     ).fetchall()
     return [_board_row(r) for r in rows]
 

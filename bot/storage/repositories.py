@@ -164,7 +164,7 @@ class StoreMethods(DeliveryMethods, CoachingMethods):
 
     # --- boards and weak areas ---------------------------------------------------------------
 
-    async def leaderboard(self, tenant: str, scope: str, period: str, limit: int = 10) -> list[BoardRow]:
+    async def leaderboard(self, tenant: str, scope: str, period: str, limit: int | None = 10) -> list[BoardRow]:
         return await self._read(lambda db: community.leaderboard(db, tenant, scope, period, limit))
 
     async def board_row(self, tenant: str, scope: str, period: str, user_id: str) -> tuple[BoardRow, int] | None:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.delivery import process_name
 from bot.core.ports import Store
 
 log = logging.getLogger(__name__)
@@ -23,11 +21,6 @@ SOURCE = "slack"  # the inbox rows this adapter writes
 LEASE = timedelta(seconds=15)  # how long a dead process's rows wait before another takes them
 SYSTEM = SystemClock()
 RENEW_EVERY = 5.0  # seconds; well inside the lease, so a live process never loses its rows
-
-
-def process_name() -> str:
-    """Unique to this process, also across hosts and restarts (a pid is reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class LeasedInbox:

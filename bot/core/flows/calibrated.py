@@ -80,7 +80,9 @@ async def me_progress(ctx: Context) -> None:
 
 async def leaderboard(ctx: Context, period: str, scope: str) -> None:
     scope_key = scoring.COMMUNITY_SCOPE if scope == "community" else scoring.scopes(ctx.channel_id)[0]
-    rows = await ctx.store.whole_board(ctx.tenant, scope_key, scoring.period_key(period, ctx.now))
+    rows = await ctx.store.leaderboard(
+        ctx.tenant, scope_key, scoring.period_key(period, ctx.now), limit=None
+    )  # all: re-ordered
     start, end = calibrated.period_bounds(period, ctx.now)
     channel = None if scope == "community" else ctx.channel_id
     received = await ctx.store.board_received(ctx.tenant, channel, start, end)
