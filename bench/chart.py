@@ -19,16 +19,38 @@ import asyncio
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
+import bot.runtime  # noqa: F401  (what a running bot has loaded before its first chart)
+from bot.chart_thread import render_chart
 from bot.core.analytics import DailySkill, summarise
 from bot.core.chart_kinds import Chart
 from bot.core.progress import PROGRESS_WEEKS, progress
 from bot.core.weak_chart import chart_of
-from bot.runtime import render_chart
 
+# What importing matplotlib costs before a pixel is drawn, in a fresh process that has loaded
+# what this one has: the floor under "added memory" for any chart drawn with matplotlib.
+FLOOR = """
+import resource, bench.chart, bot.runtime
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+start = rss()
+import numpy
+numpy_mb = rss() - start
+import matplotlib
+core_mb = rss() - start - numpy_mb
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+figure_mb = rss() - start - numpy_mb - core_mb
+print(f"{numpy_mb:.1f} {core_mb:.1f} {figure_mb:.1f}")
+"""
+
+ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 20)
 CATEGORIES = ("behavioural", "situational", "case", "technical", "motivation_fit", "communication", "finance", "law")
 DIMENSIONS = ("structure", "evidence", "clarity", "judgement", "impact", "reflection", "composure", "insight")
@@ -84,6 +106,7 @@ async def main() -> None:
         start = time.perf_counter()
         png = await render_chart(one)
         times.append((time.perf_counter() - start) * 1000)
+    after_all = rss_mb()
     after = max_rss_mb()
     import matplotlib
 
@@ -97,7 +120,14 @@ async def main() -> None:
         f"p90 {statistics.quantiles(times, n=10)[-1]:.1f} ms, max {max(times):.1f} ms"
     )
     print(f"RSS after the first chart: +{after_first - before:.1f} MB (matplotlib and numpy loaded)")
+    print(f"RSS after {args.runs + 1} charts: +{after_all - before:.1f} MB")
     print(f"peak RSS: {before:.1f} MB before, {after:.1f} MB after {args.runs + 1} charts: +{after - before:.1f} MB")
+    floor = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True, check=True, cwd=ROOT)
+    numpy_mb, core_mb, figure_mb = (float(x) for x in floor.stdout.split())
+    print(
+        f"importing alone, fresh process: numpy +{numpy_mb:.1f}, matplotlib +{core_mb:.1f}, "
+        f"Figure and Agg +{figure_mb:.1f}: +{numpy_mb + core_mb + figure_mb:.1f} MB before any drawing"
+    )
 
 
 if __name__ == "__main__":

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import metrics
+from bot.chart_thread import render_chart
 from bot.config import Settings
 from bot.core.banks import Library, load_paths, shipped_bank_dir
-from bot.core.chart_kinds import Chart
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
 from bot.core.dispatcher import Dispatcher
@@ -87,23 +86,6 @@ def _signature(path: Path) -> tuple[str, int, int]:
     except OSError:
         return (str(path), -1, -1)  # load_paths names the problem
     return (str(path), sum(s.st_size for s in stats) + len(stats), max((s.st_mtime_ns for s in stats), default=0))
-
-
-# One thread draws every chart: matplotlib keeps its fonts (and their glyph caches) per thread,
-# so a pool of threads would hold a copy each. Charts wait their turn; drawing holds the GIL anyway.
-_CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockpanel-chart")
-
-
-async def render_chart(chart: Chart) -> bytes:
-    """Draw off the event loop. matplotlib is imported by the first chart, in the chart thread,
-    so a bot that never draws one never loads it."""
-    return await asyncio.get_running_loop().run_in_executor(_CHART_THREAD, _draw, chart)
-
-
-def _draw(chart: Chart) -> bytes:
-    from bot.charts import render
-
-    return render(chart)
 
 
 def is_postgres_url(db: str) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 
+from bot.chart_thread import render_chart
 from bot.core import scoring
 from bot.core.calibration import SAME_SCORE
 from bot.core.flows.context import Reply
 from bot.core.messages import Message
 from bot.core.progress import PROGRESS_FILENAME
-from bot.runtime import render_chart
 from tests.fakes.harness import Harness, text_of
 
 ANSWER = "At my last job the deadline moved. I organised the team and we cut costs by 20%."

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.chart_thread import render_chart
 from bot.core.flows.context import Reply
 from bot.core.messages import Message
 from bot.core.weak_chart import CHART_FILENAME, WeakAreaChart
-from bot.runtime import render_chart
 from tests.fakes.harness import Harness, text_of
 from tests.fakes.outbox import SentNote
 
