@@ -86,7 +86,9 @@ async def events(args: argparse.Namespace) -> None:
             other = await store.add_answer(new_answer(OTHER, other_round, 0, "o1"))
             shared = len(await store.shared_ratings(BIG, 10**9))
             print(f"{shared:,} shared ratings written in {time.perf_counter() - started:.1f} s")
-            dispatcher = Dispatcher(store, NullOutbox(), Libraries(load_paths([shipped_bank_dir()]), store), FakeClock())
+            dispatcher = Dispatcher(
+                store, NullOutbox(), Libraries(load_paths([shipped_bank_dir()]), store), FakeClock()
+            )
             ids = iter(range(10**9))
 
             async def me() -> float:
