@@ -120,9 +120,7 @@ async def test_communities_are_kept_apart(ratings: Ratings, cache: CalibrationCa
     assert cache.computed == 3 and ratings.reads == [A, B, A]
 
 
-async def test_at_most_size_communities_are_kept_least_recently_used_first(
-    ratings: Ratings, clock: FakeClock
-) -> None:
+async def test_at_most_size_communities_are_kept_least_recently_used_first(ratings: Ratings, clock: FakeClock) -> None:
     cache = CalibrationCache(clock, size=2)
     for tenant in (A, B, C):
         community(tenant, ratings)
