@@ -129,9 +129,9 @@ class CalibrationCache:
         return kept
 
     def _keep(self, tenant: str, kept: Kept) -> None:
-        found = self._kept.get(tenant)
-        if found is not None and found.version > kept.version:
-            return  # a newer one arrived meanwhile
+        # The last one computed wins, even over a higher version that finished first: that
+        # costs at most one fit more, where refusing a lower one would never keep anything
+        # again if a database went back to a lower count (a restored backup).
         self._kept[tenant] = kept
         self._kept.move_to_end(tenant)
         while len(self._kept) > self.size:

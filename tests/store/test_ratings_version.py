@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.calibration_cache import CalibrationCache
+from bot.core.clock import FakeClock
 from tests.store.helpers import OTHER_TENANT, T0, TENANT, AnyStore, answer, new_round, open_another, rating
 
 
@@ -65,3 +67,21 @@ async def test_a_rating_undone_with_its_transaction_leaves_the_version(store: An
     except RuntimeError:
         pass
     assert await store.ratings_version(TENANT) == 0
+
+
+async def test_another_processs_rating_makes_this_processs_cache_fit_again(store: AnyStore) -> None:
+    cache = CalibrationCache(FakeClock())
+    other = await open_another(store)
+    try:
+        round_id = await new_round(store)
+        made = [await answer(store, round_id, f"u{i}", q_index=i) for i in range(3)]
+        for target in made:
+            for rater, score in (("kind", 4), ("fair", 2)):
+                assert await store.apply_rating(rating(target, rater, score))
+        first = await cache.current(store, TENANT)
+        assert await cache.current(store, TENANT) is first and cache.computed == 1
+        assert await other.apply_rating(rating(made[0], "fair", 4))  # re-rated in the other process
+        second = await cache.current(store, TENANT)
+        assert cache.computed == 2 and second.leniency("kind") < first.leniency("kind")
+    finally:
+        await other.close()
