@@ -110,7 +110,7 @@ _PEER = "FROM ratings r JOIN answers a ON a.id = r.answer_id WHERE r.tenant = ? 
 def ratings_version(db: Db, tenant: str) -> int:
     """How many times the community's ratings have changed (migration 010's triggers count
     every insert, update and delete): what a cached calibration was computed at."""
-    row = db.execute("SELECT ratings_version FROM communities WHERE tenant = ?", (tenant,)).fetchone()
+    row = db.execute("SELECT version FROM rating_versions WHERE tenant = ?", (tenant,)).fetchone()
     return 0 if row is None else int(row[0])
 
 

@@ -1,21 +1,27 @@
 -- Rater calibration is cached per community (bot.core.calibration_cache) and must be computed
 -- again after any change to the community's ratings, by any process or writer: a new rating,
 -- a re-rating with another score (the count stays the same), a removal, a withdrawn answer's
--- ratings, an erasure. ratings_version counts those changes: one indexed read tells a cache
--- whether it still holds. Triggers, so that no writer can forget it (db copy switches them off
--- and copies the counter as it is). The count moves inside the rating's own transaction, so
--- another process sees it exactly when it sees the rating.
-ALTER TABLE communities ADD COLUMN ratings_version BIGINT NOT NULL DEFAULT 0;
+-- ratings, an erasure. rating_versions counts those changes per community: one primary-key
+-- read tells a cache whether it still holds. Triggers, so that no writer can forget it (db copy
+-- switches them off and copies the counts as they are). A table of its own, not a column of
+-- communities: that row is rewritten by settings and the rating sums, this one only here. The
+-- count moves in the rating's own transaction: another process sees both at once.
+CREATE TABLE rating_versions (
+    tenant TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
 
-CREATE FUNCTION ratings_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+INSERT INTO rating_versions (tenant, version) SELECT tenant, COUNT(*) FROM ratings GROUP BY tenant;
+
+CREATE FUNCTION rating_versions_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- A row's tenant never changes (an answer belongs to one community): on UPDATE, NEW's.
-    INSERT INTO communities (tenant, ratings_version)
+    INSERT INTO rating_versions (tenant, version)
     VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.tenant ELSE NEW.tenant END, 1)
-    ON CONFLICT (tenant) DO UPDATE SET ratings_version = communities.ratings_version + 1;
+    ON CONFLICT (tenant) DO UPDATE SET version = rating_versions.version + 1;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER ratings_version_insert AFTER INSERT ON ratings FOR EACH ROW EXECUTE FUNCTION ratings_version_bump();
-CREATE TRIGGER ratings_version_update AFTER UPDATE ON ratings FOR EACH ROW EXECUTE FUNCTION ratings_version_bump();
-CREATE TRIGGER ratings_version_delete AFTER DELETE ON ratings FOR EACH ROW EXECUTE FUNCTION ratings_version_bump();
+CREATE TRIGGER rating_versions_insert AFTER INSERT ON ratings FOR EACH ROW EXECUTE FUNCTION rating_versions_count();
+CREATE TRIGGER rating_versions_update AFTER UPDATE ON ratings FOR EACH ROW EXECUTE FUNCTION rating_versions_count();
+CREATE TRIGGER rating_versions_delete AFTER DELETE ON ratings FOR EACH ROW EXECUTE FUNCTION rating_versions_count();
