@@ -6,8 +6,9 @@ big community. Run inside an event's transaction, it held SQLite's one writer (e
 event of the process, of any community, waited) or the event's PostgreSQL locks that long. So:
 
 - A calibration is kept per community with the version of the community's ratings it was
-  computed from. The version is a counter in the database that every insert, change and
-  removal of a rating moves (migration 010's triggers), whichever process or writer made it:
+  computed from. The version is a counter in the database (rating_versions) that every
+  insert, change and removal of a rating moves (migration 010's triggers), whichever process
+  or writer made it:
   re-rating 4 -> 5 moves it though the count stays, and another process's rating invalidates
   this process's copy. Reading it is one primary-key look-up.
 - `current`, called before the event's transaction: exact. A moved version means the ratings
@@ -19,9 +20,11 @@ event of the process, of any community, waited) or the event's PostgreSQL locks 
   there because the alternative is the very fit in the transaction this module exists to
   avoid, and because those few ratings move leniencies little: one rating moves its rater's
   leniency by about 4 / their shared ratings at most (and by at most 0.4 while the shrinkage
-  toward 0 still holds it), everyone else's far less, through the items and the group's zero. Calibrated views are read-only: a view a
-  few seconds behind is what the reader would have seen a few seconds earlier. Beyond the bound
-  (an event nobody prepared, a burst of ratings) the fit runs in the transaction after all.
+  toward 0 still holds it), everyone else's far less, through the items and the group's zero.
+  Calibrated views are read-only: one a few seconds behind is what the reader would have seen
+  a few seconds earlier. Beyond the bound (an event nobody prepared, a burst of ratings) the
+  fit runs in the transaction after all, in a worker thread (the event loop still runs).
+  Outside a transaction nothing stale is served: the tests of exact numbers see exact ones.
 - At most MAX_COMMUNITIES communities are kept; the least recently used goes first.
 """
 
@@ -37,7 +40,7 @@ from bot.core.clock import Clock
 from bot.core.ports import Store
 
 CALIBRATION_WINDOW = 20_000  # leniency is measured on the most recent shared ratings (bounded work)
-MAX_COMMUNITIES = 64  # calibrations kept; each is a few hundred bytes per rater
+MAX_COMMUNITIES = 64  # calibrations kept: ~0.5 KB per rater (600 raters: ~0.3 MB), 64 at most ~20 MB
 STALE_RATINGS = 20  # inside a transaction: rating changes a kept calibration may be behind ...
 STALE_SECONDS = 10.0  # ... and how old it may be
 
