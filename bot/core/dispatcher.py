@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core import commands
+from bot.core.calibration_cache import CalibrationCache
 from bot.core.chart_kinds import ChartRenderer
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
@@ -58,6 +59,7 @@ class Dispatcher:
         self.renderer: ChartRenderer | None = None  # set by the runtime (bot.charts), outside the core
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.acknowledge_ratings = False  # an adapter where reactions can't be seen says so
+        self.calibrations = CalibrationCache(clock)
 
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event exactly once; a replayed event id returns no replies."""
@@ -117,14 +119,18 @@ class Dispatcher:
         return await self._in_transaction(event, now)
 
     async def _in_transaction(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
-        # A community's own banks are parsed (slowly, for a big one) before the transaction
-        # holds the store, not inside it; within it they come from the cache.
+        # A community's own banks are parsed (slowly, for a big one) and its rater calibration
+        # fitted (slowly, for a big one) before the transaction holds the store, not inside
+        # it; within it they come from the caches.
         await self.libraries.get(event.tenant)
+        await calibrated.prepare(self.calibrations, self.store, event)
         async with self.store.transaction() as tx:
             await tx.take_turn(event.tenant, _turn_scope(event))  # across processes, too
             if not await self._claim(tx, event, now):
                 return None
-            ctx = Context(tx, self.libraries, event, now, await tx.get_config(event.tenant), renderer=self.renderer)
+            config = await tx.get_config(event.tenant)
+            memo = {calibrated.CACHE: self.calibrations}
+            ctx = Context(tx, self.libraries, event, now, config, renderer=self.renderer, memo=memo)
             await self._route(ctx)
             lanes, timers_changed = await self._record_effects(ctx)
         return ctx, lanes, timers_changed

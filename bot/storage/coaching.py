@@ -107,6 +107,13 @@ _AREA = "CASE WHEN r.dimension = '' THEN 'category:' || a.category ELSE 'dimensi
 _PEER = "FROM ratings r JOIN answers a ON a.id = r.answer_id WHERE r.tenant = ? AND a.withdrawn = 0 AND r.rater_id != a.user_id"
 
 
+def ratings_version(db: Db, tenant: str) -> int:
+    """How many times the community's ratings have changed (migration 010's triggers count
+    every insert, update and delete): what a cached calibration was computed at."""
+    row = db.execute("SELECT version FROM rating_versions WHERE tenant = ?", (tenant,)).fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def shared_ratings(db: Db, tenant: str, limit: int) -> list[Rated]:
     """The most recent `limit` ratings of items (answer, dimension) that another peer rated too:
     all that leniency can be measured on."""

@@ -38,6 +38,9 @@ class CoachingMethods(StoreCalls):
     async def set_nudges(self, tenant: str, user_id: str, on: bool) -> None:
         await self._write(lambda db: coaching.set_nudges(db, tenant, user_id, on))
 
+    async def ratings_version(self, tenant: str) -> int:
+        return await self._read(lambda db: coaching.ratings_version(db, tenant))
+
     async def shared_ratings(self, tenant: str, limit: int) -> list[Rated]:
         return await self._read(lambda db: coaching.shared_ratings(db, tenant, limit))
 

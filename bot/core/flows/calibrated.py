@@ -1,6 +1,7 @@
 """The commands around rater calibration: calibrated weak areas and board order, `/mock me
 progress`, `/mock raters` (organisers), and what `/mock report` and `/mock privacy export`
-add. The numbers are computed at read time (bot.core.calibrated says why)."""
+add. The numbers are computed at read time (bot.core.calibrated says why), from the
+community's calibration kept between events (bot.core.calibration_cache)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,53 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.core import calibrated, community_report, progress, scoring
+from bot.core import calibrated, commands, community_report, progress, scoring
 from bot.core.analytics import DailySkill, summarise
-from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration, calibrate, score_counts
+from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration
+from bot.core.calibration_cache import CalibrationCache, compute
+from bot.core.errors import MockpanelError
+from bot.core.events import CommandInvoked, Event
 from bot.core.flows.context import Context, Public
 from bot.core.flows.pictures import attach_later
 from bot.core.messages import Attachment, Message
+from bot.core.ports import Store
 from bot.core.self_assessment import SelfRated
 from bot.core.text import user_text
 from bot.core.views import area_label, render_leaderboard
 
-CALIBRATION_WINDOW = 20_000  # leniency is measured on the most recent shared ratings (bounded work)
+CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCache
+# The commands that read the calibration (weak areas, the calibrated board, raters, report,
+# export): the dispatcher has it ready before their transaction.
+_READERS = {"me", "practice", "raters", "report", "privacy export"}
+
+
+def needs_calibration(event: Event) -> bool:
+    if not isinstance(event, CommandInvoked):
+        return False
+    try:
+        parsed = commands.parse(event.text)
+    except MockpanelError:
+        return False  # the event itself will say what is wrong
+    return parsed.name in _READERS or (parsed.name == "leaderboard" and bool(parsed.args.get("calibrated")))
+
+
+async def prepare(cache: CalibrationCache, store: Store, event: Event) -> None:
+    """Before the event's transaction, outside it: bring the community's calibration up to date
+    in the cache if the event will read it (bot.core.calibration_cache says why)."""
+    if needs_calibration(event):
+        await cache.current(store, event.tenant)
 
 
 async def calibration(ctx: Context) -> Calibration:
-    """The community's rater calibration, computed once per event."""
+    """The community's rater calibration: the dispatcher's cache (every calibrated read shares
+    it), once per event; without one (a flow run on its own), computed here."""
     found = ctx.memo.get("calibration")
     if not isinstance(found, Calibration):
-        shared = await ctx.store.shared_ratings(ctx.tenant, CALIBRATION_WINDOW)
-        found = calibrate(shared, score_counts(await ctx.store.rater_score_counts(ctx.tenant)))
+        cache = ctx.memo.get(CACHE)
+        if isinstance(cache, CalibrationCache):
+            found = await cache.within(ctx.store, ctx.tenant)
+        else:
+            found = (await compute(ctx.store, ctx.tenant, 0, ctx.now)).calibration
         ctx.memo["calibration"] = found
     return found
 
