@@ -5,7 +5,8 @@ message content blanked without the intent), and outages that end in a RESUME or
 Sharding as Discord does it: IDENTIFY's `shard: [id, count]` is honoured, each guild's events
 go only to the session of shard `(guild_id >> 22) % count` (and READY lists only its guilds),
 everything else to shard 0; a shard out of range is refused with 4010 (invalid shard), one
-session with too many guilds with 4011 (sharding required). Outages hit one shard at a time.
+session with too many guilds with 4011 (sharding required). Outages hit one shard at a time;
+while one lasts, a new connection gets no HELLO (the gateway is out of reach) until it ends.
 
 The IDENTIFY rate limit, when a test turns it on (`identify_window` seconds, 0 = off): Discord
 accepts `max_concurrency` IDENTIFYs per 5 seconds, one per rate-limit bucket
@@ -127,6 +128,10 @@ class FakeGateway:
             if self._arrived >= self.hello_together:
                 self._together.set()
             await self._together.wait()
+            # During an outage the gateway is out of reach: no HELLO, so the client's new
+            # socket is not yet its connection (it is not "connected" until the outage ends).
+            for slot in list(self.slots.values()):
+                await slot.open.wait()
             await self._send(ws, {"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
             async for frame in ws:
                 if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
