@@ -45,7 +45,7 @@ class ShardedMockpanelClient(MockpanelClient, discord.AutoShardedClient):
             try:
                 _, _, limits = await self.http.get_bot_gateway()
             except discord.GatewayNotFound:
-                log.warning("GET /gateway/bot failed: IDENTIFYs go one bucket at a time")
+                log.warning("GET /gateway/bot failed: every shard IDENTIFYs in one bucket (max_concurrency 1)")
             else:
                 self.max_concurrency = concurrency(limits)
         await super().launch_shards()
