@@ -313,6 +313,12 @@ class Store(
         """Inside a transaction: wait until no other process handles an event of this scope
         (a channel, or a community's settings), and keep the turn until the commit."""
 
+    async def pass_gate(self, key: str, spacing: float) -> None:
+        """Wait until nobody on this database has passed the gate `key` in the last `spacing`
+        seconds, then pass it: the next to come, in any process, waits until `spacing` seconds
+        from now (Discord's IDENTIFY rate limit). A process that dies lets its gates go. A store
+        only one process uses (SQLite) passes at once: that process spaces its own work."""
+
 
 class Outbox(Protocol):
     """How the core speaks to a platform. `post` returns the platform's message id. `key`

@@ -10,13 +10,16 @@ keeps another process out, so what must not happen twice is decided in the datab
 - a timer: the firing event takes its row with FOR UPDATE SKIP LOCKED (bot.storage.delivery);
 - an outbox lane: a lease with an expiry (bot.storage.delivery), so a dead process's rows go
   out from another one;
-- an event id: claimed in the transaction of its effects, as on SQLite.
+- an event id: claimed in the transaction of its effects, as on SQLite;
+- a gate (`pass_gate`, Discord's IDENTIFY spacing): a session-level advisory lock on a
+  connection of its own, closed `spacing` seconds after the lock is granted.
 Two transactions that meet on the same rows (a deadlock, a serialization failure) are reported
 as `Conflict`, which the dispatcher answers by handling the whole event again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -38,6 +41,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 WRITE_ATTEMPTS = 5  # a single write that meets another transaction's rows is tried again
 STATEMENT_CACHE = 512  # prepared statements kept per connection (the store has about 200)
+GATE_CLASS = 0x6D70  # first key of a gate's two-key advisory lock (turns use the one-key form: apart)
+GATE_CONNECT_TIMEOUT = 10.0
 _RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 # The connection went away (a server restart, a failover, an idle timeout): the pool opens a
 # new one on the next acquire, so work that never reached its commit is simply done again.
@@ -64,6 +69,7 @@ class PostgresStore(StoreMethods):
         self.where = pg_schema.safe_url(url)
         self.on_transaction: Callable[[float], None] | None = None  # seconds; bot/runtime.py meters it
         self._pool = pool
+        self._gates: set[asyncio.Task[None]] = set()  # gates held, each let go when its spacing ends
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -87,6 +93,9 @@ class PostgresStore(StoreMethods):
             return await pg_schema.migrate(conn, self.where)
 
     async def close(self) -> None:
+        for gate in list(self._gates):
+            gate.cancel()
+        await asyncio.gather(*self._gates, return_exceptions=True)
         await self._pool.close()
 
     # --- the two primitives the repositories are written over --------------------------------
@@ -188,12 +197,50 @@ class PostgresStore(StoreMethods):
     async def take_turn(self, tenant: str, scope: str) -> None:
         raise RuntimeError("a channel's turn is taken inside a transaction (ctx.store)")
 
+    async def pass_gate(self, key: str, spacing: float) -> None:
+        """A session-level advisory lock, on a connection of its own (not the pool's: the lock
+        outlives this call), closed `spacing` seconds after the lock is granted. Closing lets
+        the lock go; so does the server when this process dies and its connection drops.
+        PostgreSQL grants a lock to its waiters in the order they came."""
+        try:
+            conn = await asyncpg.connect(self.url, timeout=GATE_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(f"could not reach PostgreSQL at {self.where} for a gate: {exc}") from exc
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1, $2)", *gate_key(key))
+        except BaseException as exc:
+            conn.terminate()  # cancelled while waiting, the lock may yet be granted: drop the session
+            if isinstance(exc, _CONNECTION_LOST):
+                raise DatabaseUnavailable(f"lost the connection to PostgreSQL at {self.where}: {exc}") from exc
+            raise
+        gate = asyncio.create_task(_let_go(conn, spacing))
+        self._gates.add(gate)
+        gate.add_done_callback(self._gates.discard)
+
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """What the pool runs as a connection comes back, after asyncpg has rolled back any open
     transaction: nothing more. Its default (unlock session advisory locks, close cursors,
     UNLISTEN, RESET ALL) costs a round trip per store call, and the store leaves none of that
     behind: its advisory locks are transaction-level, and it sets, listens and opens nothing."""
+
+
+async def _let_go(conn: asyncpg.Connection, spacing: float) -> None:
+    try:
+        await asyncio.sleep(spacing)
+    except asyncio.CancelledError:  # the store is closing
+        conn.terminate()
+        raise
+    try:
+        await conn.close(timeout=GATE_CONNECT_TIMEOUT)
+    except Exception:  # already dropped, or the server is gone: the lock went with the session
+        conn.terminate()
+
+
+def gate_key(key: str) -> tuple[int, int]:
+    """The two keys of a gate's advisory lock: the gates' class and a stable 32-bit hash."""
+    digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
+    return GATE_CLASS, int.from_bytes(digest, "big", signed=True)
 
 
 def with_schema(url: str, schema: str) -> str:
@@ -218,7 +265,7 @@ class _Transaction(RoundVersions, PostgresStore):
 
     def __init__(self, parent: PostgresStore, conn: asyncpg.Connection) -> None:
         self.url, self.where, self.on_transaction = parent.url, parent.where, None
-        self._pool = parent._pool
+        self._pool, self._gates = parent._pool, parent._gates
         self._conn = conn
         self._db = PgDb(conn)
         self._versions: dict[int, int] = {}

@@ -168,6 +168,9 @@ class SqliteStore(StoreMethods):
     async def take_turn(self, tenant: str, scope: str) -> None:
         """Nothing to wait for: a held SQLite transaction already keeps every other writer out."""
 
+    async def pass_gate(self, key: str, spacing: float) -> None:
+        """Nothing to wait for: no other process uses this file (the caller spaces its own)."""
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteStore]:
         """One event's whole handling in one transaction: reads see its own writes, and

@@ -1,7 +1,12 @@
 """Two real `mockpanel run discord` processes, one per shard (`--shards 2 --shard-ids 0` and
 `--shard-ids 1`), on one PostgreSQL database, against the fake Discord that routes each
 guild's events by `(guild_id >> 22) % 2`: a group round in a guild of each shard, played at
-the same time, both finish with every rating counted once and every post made once."""
+the same time, both finish with every rating counted once and every post made once.
+
+The fake enforces Discord's IDENTIFY rate limit (one per window per bucket, the excess answered
+with an Invalid Session), with a short window, and holds HELLO until both processes are
+connected, so both would IDENTIFY at the same moment: the database's IDENTIFY gate spaces
+them, and neither is refused."""
 
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from tests.fakes import discord_model as model
 from tests.fakes import discord_users as users
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.process import interrupt, start_discord
+
+WINDOW = 0.4  # the fake's IDENTIFY window (Discord's is 5 seconds)
+DELAY = 0.6  # the bots' identify_delay: at least the window
 
 
 def in_channel(fake: FakeDiscord, channel: str, title: str) -> list[dict[str, Any]]:
@@ -70,14 +78,22 @@ async def test_two_processes_one_shard_each_on_postgresql_play_a_round_in_each(t
         for person in ("Alice", "Bob"):
             fake.add_member(guild, people[person])
         guilds.append(guild)
+    fake.gateway.identify_window = WINDOW
+    fake.gateway.hello_together = 2
+    (tmp_path / ".env").write_text(f"DISCORD_IDENTIFY_DELAY={DELAY}\n")  # what each IDENTIFY holds the gate
     # Started together on an empty schema: they migrate it once between them.
-    processes = [
-        await start_discord(fake, pg_url, args=["--shards", "2", "--shard-ids", str(shard)], cwd=tmp_path)
-        for shard in (0, 1)
-    ]
+    processes = await asyncio.gather(
+        *(
+            start_discord(fake, pg_url, args=["--shards", "2", "--shard-ids", str(shard)], cwd=tmp_path)
+            for shard in (0, 1)
+        )
+    )
     try:
         await asyncio.wait_for(asyncio.gather(fake.gateway.wait_handshake(0), fake.gateway.wait_handshake(1)), 30)
+        assert fake.gateway.invalidated == []  # no IDENTIFY came too soon, so none was refused
         assert sorted(fake.gateway.identified) == [(0, 2), (1, 2)]  # type: ignore[type-var]
+        first, second = fake.gateway.identified_at
+        assert second - first >= WINDOW
         await fake.wait_for(lambda: all(g.id in fake.commands for g in guilds), 15)
         results = await asyncio.gather(*(play_round(fake, guild, people) for guild in guilds))
         for text in results:

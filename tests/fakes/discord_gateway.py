@@ -5,13 +5,27 @@ message content blanked without the intent), and outages that end in a RESUME or
 Sharding as Discord does it: IDENTIFY's `shard: [id, count]` is honoured, each guild's events
 go only to the session of shard `(guild_id >> 22) % count` (and READY lists only its guilds),
 everything else to shard 0; a shard out of range is refused with 4010 (invalid shard), one
-session with too many guilds with 4011 (sharding required). Outages hit one shard at a time."""
+session with too many guilds with 4011 (sharding required). Outages hit one shard at a time;
+while one lasts, a new connection gets no HELLO (the gateway is out of reach) until it ends.
+
+The IDENTIFY rate limit, when a test turns it on (`identify_window` seconds, 0 = off): Discord
+accepts `max_concurrency` IDENTIFYs per 5 seconds, one per rate-limit bucket
+`shard_id % max_concurrency` (shard 0 without sharding), counted over every connection to the
+gateway, whichever process made it. An IDENTIFY that comes within the window of the previous
+accepted one in its bucket is answered with op 9 Invalid Session (`d: false`), as Discord
+does, and recorded in `invalidated`; it starts no session and does not move the window.
+`GET /gateway/bot` reports `max_concurrency`. Off by default: the in-process tests run their
+clients with `identify_delay=0` (nothing to space), and a window there would only make their
+shards churn through Invalid Sessions; the tests about spacing turn it on with a short window
+(well under a second), and their bots wait at least that long. `hello_together = N` holds every
+connection's HELLO until N connections are open, so N clients IDENTIFY at the same moment."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -77,6 +91,14 @@ class FakeGateway:
         self.refused: list[int] = []  # close codes sent to refuse an IDENTIFY
         self.max_guilds_per_session = 2500  # more than this on one session: 4011, sharding required
         self.replay_overlap = 0  # on RESUME also re-send this many events the client already had
+        self.identify_window = 0.0  # seconds between two IDENTIFYs of one bucket (Discord: 5); 0: off
+        self.max_concurrency = 1  # IDENTIFY buckets (Discord: 1 for most bots, 16+ for big ones)
+        self.invalidated: list[tuple[int, int] | None] = []  # IDENTIFYs refused for coming too soon
+        self.identified_at: list[float] = []  # when (monotonic) each accepted IDENTIFY came
+        self.hello_together = 0  # hold HELLO until this many connections are open (0, 1: never)
+        self._last_identify: dict[int, float] = {}  # bucket -> when its latest accepted IDENTIFY came
+        self._arrived = 0
+        self._together = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._sockets: set[web.WebSocketResponse] = set()
 
@@ -102,6 +124,14 @@ class FakeGateway:
         await ws.prepare(request)
         self._sockets.add(ws)
         try:
+            self._arrived += 1
+            if self._arrived >= self.hello_together:
+                self._together.set()
+            await self._together.wait()
+            # During an outage the gateway is out of reach: no HELLO, so the client's new
+            # socket is not yet its connection (it is not "connected" until the outage ends).
+            for slot in list(self.slots.values()):
+                await slot.open.wait()
             await self._send(ws, {"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
             async for frame in ws:
                 if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
@@ -169,7 +199,12 @@ class FakeGateway:
             return
         slot = self.slot(shard_id)
         await slot.open.wait()  # during this shard's outage the client waits here for READY
+        if self._too_soon(shard_id):
+            self.invalidated.append(shard)  # type: ignore[arg-type]
+            await self._send(ws, {"op": 9, "d": False, "s": None, "t": None})
+            return
         self.identifies += 1
+        self.identified_at.append(time.monotonic())
         self.identified.append(shard)  # type: ignore[arg-type]
         if slot.session is not None:
             slot.session.alive = False  # a new session replaces the shard's old one
@@ -188,6 +223,18 @@ class FakeGateway:
         for guild in guilds:
             mark = await self._dispatch_to(session, "GUILD_CREATE", guild.create_payload()) or mark
         self._handshake_done(slot, mark)
+
+    def _too_soon(self, shard_id: int) -> bool:
+        """Discord's IDENTIFY rate limit: one per window per bucket; an accepted one starts
+        the bucket's window again."""
+        if self.identify_window <= 0:
+            return False
+        bucket, now = shard_id % self.max_concurrency, time.monotonic()
+        last = self._last_identify.get(bucket)
+        if last is not None and now - last < self.identify_window:
+            return True
+        self._last_identify[bucket] = now
+        return False
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         session = self.sessions.get(str(data.get("session_id")))
@@ -285,5 +332,6 @@ class FakeGateway:
         await asyncio.wait_for(slot.handshaken.wait(), 10)
 
     async def close(self) -> None:
+        self._together.set()  # a connection still held before HELLO ends with the rest
         for ws in list(self._sockets):
             await ws.close(code=1001)

@@ -51,7 +51,8 @@ async def me(fake: FakeDiscord, request: web.Request, body: Any, files: Files) -
 async def gateway_bot(fake: FakeDiscord, request: web.Request, body: Any, files: Files) -> web.Response:
     """Where to connect and how many shards Discord recommends (about one per 1,000 guilds)."""
     shards = fake.recommended_shards or max(1, -(-len(fake.guilds) // 1000))
-    limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+    limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000,
+             "max_concurrency": fake.gateway.max_concurrency}  # fmt: skip
     return json_response({"url": fake.gateway_url, "shards": shards, "session_start_limit": limit})
 
 

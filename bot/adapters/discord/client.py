@@ -76,6 +76,7 @@ def channel_pacer() -> Pacer:
 
 class MockpanelClient(discord.Client):
     plan: ShardPlan | None = None  # None: one connection, no sharding
+    max_concurrency = 1  # IDENTIFY buckets; the sharded client on a shared store asks Discord
 
     def __init__(
         self, dispatcher: Dispatcher, settings: DiscordSettings, pacer: Pacer | None = None, **options: Any
@@ -104,6 +105,7 @@ class MockpanelClient(discord.Client):
         self.sync_calls = 0  # bulk overwrites this process sent
         self.command_sync = CommandSync(self.http, dispatcher.store, dispatcher.clock)
         self.reconciled = 0
+        self._identified: set[int | None] = set()  # shards (None: unsharded) that have IDENTIFYed
         self._parents: OrderedDict[str, str | None] = OrderedDict()
         self._hinted: OrderedDict[str, None] = OrderedDict()
         self._epochs: dict[str, int] = {}  # gateway session id -> when first seen (ms), increasing
@@ -139,8 +141,29 @@ class MockpanelClient(discord.Client):
             await self.sync_global()  # one process does it: the one that runs shard 0
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        if not initial and self.settings.identify_delay > 0:
-            await asyncio.sleep(self.settings.identify_delay)
+        """Discord accepts one IDENTIFY per 5 seconds per bucket (`shard % max_concurrency`) and
+        answers the excess with an Invalid Session. discord.py calls this before each IDENTIFY
+        (`initial` only for this process's first) and spaces its own; processes sharing the
+        database also pass the bucket's gate there, which each IDENTIFY holds `identify_delay`
+        seconds, so IDENTIFYs from every process are spaced, a shard's first one included."""
+        delay = self.settings.identify_delay
+        again = shard_id in self._identified  # a lost session: Discord asks for a pause first
+        self._identified.add(shard_id)
+        store = self.dispatcher.store
+        # Alone, the pause between this process's own IDENTIFYs is discord.py's. Shared, the
+        # gate does that spacing, and shards of different buckets need not wait for each other.
+        paused = again or (not initial and not store.shared)
+        if paused and delay > 0:
+            await asyncio.sleep(delay)
+        if not store.shared:
+            return
+        bucket = (shard_id or 0) % self.max_concurrency
+        try:
+            await store.pass_gate(f"discord:identify:{self.application_id or 0}:{bucket}", delay)
+        except ConnectionError as exc:  # the database is down: Discord's refusals are the worst case
+            log.warning("identifying without the database's IDENTIFY gate: %s", exc)
+            if not paused and not initial and delay > 0:
+                await asyncio.sleep(delay)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         error = sys.exc_info()[1]

@@ -19,7 +19,10 @@ class DiscordSettings:
     message_content: str = "auto"  # auto: ask for the intent when the application has it enabled
     sync: str = "guild"  # guild: register /mock in each guild as it appears; global: once for all
     guild_ready_timeout: float = 2.0
-    identify_delay: float = 5.0  # discord.py's pause before a fresh IDENTIFY after a lost session
+    # Seconds between two IDENTIFYs: discord.py's pause before a fresh one after a lost session
+    # (and between its shards), and on PostgreSQL the time each IDENTIFY holds its bucket's
+    # gate for every process. Discord allows one per 5 seconds per bucket.
+    identify_delay: float = 5.0
     ack_deadline: float = 2.0  # defer an interaction the core has not answered by then
 
     def __repr__(self) -> str:
@@ -37,10 +40,20 @@ class DiscordSettings:
             raise MockpanelError(f"DISCORD_MESSAGE_CONTENT is one of {', '.join(CONTENT_MODES)}.")
         if sync not in SYNC_MODES:
             raise MockpanelError(f"DISCORD_SYNC is one of {', '.join(SYNC_MODES)}.")
+        delay = secrets.get("DISCORD_IDENTIFY_DELAY", "").strip() or "5"
+        try:
+            identify_delay = float(delay)
+        except ValueError:
+            identify_delay = -1.0
+        if not 0 <= identify_delay <= 60:
+            raise MockpanelError(
+                f"DISCORD_IDENTIFY_DELAY is a number of seconds from 0 to 60 (Discord needs 5), not {delay!r}."
+            )
         return cls(
             token=token,
             api_base=secrets.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
             gateway_url=secrets.get("DISCORD_GATEWAY_URL", "").strip() or None,
             message_content=content,
             sync=sync,
+            identify_delay=identify_delay,
         )

@@ -8,6 +8,8 @@ connection's session id and sequence are the dispatch's position in the gateway'
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -17,6 +19,8 @@ from bot.adapters.discord.config import DiscordSettings
 from bot.adapters.discord.shards import ShardPlan, shard_of_dispatch
 from bot.core.dispatcher import Dispatcher
 from bot.core.pacing import Pacer
+
+log = logging.getLogger(__name__)
 
 
 class ShardedMockpanelClient(MockpanelClient, discord.AutoShardedClient):
@@ -30,8 +34,20 @@ class ShardedMockpanelClient(MockpanelClient, discord.AutoShardedClient):
     async def launch_shards(self) -> None:
         # `--shards auto`: Discord's recommended count. discord.py would also take the gateway
         # URL from that answer; fixing the count first keeps DISCORD_GATEWAY_URL in force.
-        if self.shard_count is None and not self.is_closed():
-            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        # discord.py never reads `max_concurrency` from it: the IDENTIFY gate of processes
+        # sharing a database needs it (bucket = shard % max_concurrency).
+        if self.is_closed():
+            return
+        if self.shard_count is None:
+            self.shard_count, _, limits = await self.http.get_bot_gateway()
+            self.max_concurrency = concurrency(limits)
+        elif self.dispatcher.store.shared:
+            try:
+                _, _, limits = await self.http.get_bot_gateway()
+            except discord.GatewayNotFound:
+                log.warning("GET /gateway/bot failed: every shard IDENTIFYs in one bucket (max_concurrency 1)")
+            else:
+                self.max_concurrency = concurrency(limits)
         await super().launch_shards()
 
     def connected(self) -> bool:
@@ -45,6 +61,12 @@ class ShardedMockpanelClient(MockpanelClient, discord.AutoShardedClient):
             return self._get_websocket(shard_id=shard)
         except KeyError:  # not one of ours (a misrouted event): no position in any of our streams
             return None
+
+
+def concurrency(limits: Mapping[str, Any]) -> int:
+    """How many IDENTIFY buckets Discord grants this bot (1 unless it says otherwise)."""
+    value = limits.get("max_concurrency")
+    return value if isinstance(value, int) and value >= 1 else 1
 
 
 def make_client(

@@ -27,6 +27,15 @@ def test_settings_from_secrets() -> None:
         DiscordSettings.from_secrets({"DISCORD_TOKEN": "x", "DISCORD_SYNC": "sometimes"})
 
 
+def test_identify_delay_from_secrets() -> None:
+    """Discord's 5 seconds unless told; a test server or gateway proxy may want less."""
+    assert DiscordSettings.from_secrets({"DISCORD_TOKEN": "x"}).identify_delay == 5.0
+    assert DiscordSettings.from_secrets({"DISCORD_TOKEN": "x", "DISCORD_IDENTIFY_DELAY": " 0.5 "}).identify_delay == 0.5
+    for bad in ("soon", "-1", "nan", "600"):
+        with pytest.raises(MockpanelError, match="DISCORD_IDENTIFY_DELAY is a number of seconds"):
+            DiscordSettings.from_secrets({"DISCORD_TOKEN": "x", "DISCORD_IDENTIFY_DELAY": bad})
+
+
 def test_invite_url_has_both_scopes_and_only_the_needed_permissions() -> None:
     url = invite_url("123456789012345678")
     assert url.startswith("https://discord.com/oauth2/authorize?client_id=123456789012345678")
