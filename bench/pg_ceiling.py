@@ -1,0 +1,389 @@
+"""What the ingest target on PostgreSQL could be at best on this machine (issue 9): the rows one
+rating event writes in our schema, written for many events the cheapest way a perfect design
+could, beside the per-row baseline and our real path, in alternating rounds; with the CPU each
+costs the server and the client; and the core's own Python CPU per rating event.
+
+    .venv/bin/python bench/pg_ceiling.py --db-url postgresql://mockpanel@127.0.0.1:55432/postgres
+    .venv/bin/python bench/pg_ceiling.py --db-url URL --smoke     # tiny sizes, a few seconds
+
+1. Trace: one steady-state rating through the real store (`Dispatcher.handle` -> PostgresStore,
+   asyncpg's query logger on its connection), and every row it wrote, per table (a row's text
+   and its `xmin` before and after: a rewrite that changes nothing counts as a rewrite).
+2. Rounds: ours (the real path, 100 in flight) / the ceiling / the baseline (bench/ingest_pg.py:
+   one asyncpg upsert committed per row). The ceiling writes those same rows, for the same kind
+   of events on a fresh schema built by the project's migrations (indexes, triggers, foreign
+   keys), with one multi-row statement per table per batch (`INSERT … SELECT FROM unnest(…)`,
+   `ON CONFLICT` where our code upserts), the batch's deltas merged first (a board row touched
+   by 200 ratings is written once), the rank-count triggers paused as the store's batch writer
+   pauses them and the merged counts written once, one transaction per `--batch` events. It keeps
+   every aggregate it needs in memory (no read at all), so it is more than any real store does.
+3. The core's Python CPU per rating event: the same events through `Dispatcher.handle` on a
+   SQLite store, the CPU of the event loop's thread only (the store's SQL runs in its own
+   thread): the Python a process spends per event before any database work.
+Then: the best a single process could do = min(ceiling, 1 / core CPU, cores / (core CPU +
+server CPU of the ceiling)), against 2.0 x the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import core_cpu
+import rating_rows
+from ingest_pg import baseline_row as pg_baseline_row
+from ingest_pg import bench_schema, describe, open_baseline, open_pg_scene, run_baseline
+from procstat import Meter, Usage, postmaster_of
+from scene import NOW, TENANT, drive
+
+from bot.core import scoring, tallies
+from bot.core.events import ReactionAdded
+from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
+from bot.storage.pg_schema import safe_url
+
+
+@dataclass(frozen=True)
+class Sizes:
+    answers: int = 200
+    per_round: int = 10_000  # ceiling and baseline: events a round
+    ours_per_round: int = 2_000  # our real path: events a round (it is ~20x slower)
+    rounds: int = 3
+    batch: int = 1_000  # ceiling: events a transaction
+    in_flight: int = 100
+    core_events: int = 5_000  # the core's CPU, on SQLite
+
+
+SMOKE = Sizes(answers=50, per_round=600, ours_per_round=100, rounds=1, batch=200, in_flight=10, core_events=300)
+
+
+# --- 2. the ceiling writer -----------------------------------------------------------------------
+
+_SQL = {
+    "pause": "INSERT INTO board_buckets_paused (writer) VALUES ('ceiling')",
+    "resume": "DELETE FROM board_buckets_paused WHERE writer = 'ceiling'",
+    "processed_events": "INSERT INTO processed_events (tenant, event_id, seen_at)"
+    " SELECT $1, e, $3 FROM unnest($2::text[]) AS e ON CONFLICT DO NOTHING",
+    "rating_log": "INSERT INTO rating_log (answer_id, rater_id, dimension, ord, score, expect)"
+    " SELECT a, r, '', o, s, NULL FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS u(a, r, o, s)"
+    " ON CONFLICT DO NOTHING",
+    "ratings": "INSERT INTO ratings (tenant, answer_id, rater_id, dimension, score, created_at)"
+    " SELECT $1, a, r, '', s, $5 FROM unnest($2::bigint[], $3::text[], $4::bigint[]) AS u(a, r, s)"
+    " ON CONFLICT (answer_id, rater_id, dimension) DO UPDATE SET score = excluded.score, created_at = excluded.created_at",
+    "users": "INSERT INTO users (tenant, user_id, display_name) SELECT $1, u, n FROM unnest($2::text[], $3::text[]) AS x(u, n)"
+    " ON CONFLICT DO NOTHING",
+    "given_daily": "INSERT INTO given_daily (tenant, user_id, day, n) SELECT $1, u, $3, n FROM unnest($2::text[], $4::bigint[])"
+    " AS x(u, n) ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = excluded.n",
+    "communities": "UPDATE communities SET rating_sum = $2, rating_n = $3 WHERE tenant = $1",
+    "skills": "INSERT INTO skills (tenant, user_id, area, day, n, total) SELECT $1, u, a, $4, n, t"
+    " FROM unnest($2::text[], $3::text[], $5::bigint[], $6::bigint[]) AS x(u, a, n, t)"
+    " ON CONFLICT (tenant, user_id, area, day) DO UPDATE SET n = excluded.n, total = excluded.total",
+    "board": "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given,"
+    " streak_points, hidden, score) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[],"
+    " $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::integer[], $11::double precision[])"
+    " ON CONFLICT (tenant, scope, period, user_id) DO UPDATE SET answers = excluded.answers,"
+    " received_sum = excluded.received_sum, received_n = excluded.received_n, given = excluded.given,"
+    " score = excluded.score",
+    "board_buckets": "INSERT INTO board_buckets (tenant, scope, period, bucket, n)"
+    " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])"
+    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = board_buckets.n + excluded.n",
+}
+BoardKey = tuple[str, str, str]  # scope, period, user
+
+
+class Ceiling:
+    """Writes rating events' rows with one statement per table per batch, from aggregates it
+    keeps in memory (a perfect cache: nothing is read back)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.day = NOW.date().isoformat()
+        self.periods = scoring.period_keys(NOW)
+        self.written: collections.Counter[str] = collections.Counter()  # rows per table
+        self.batches = 0
+
+    async def load(self) -> None:
+        conn = self.conn
+        await conn.execute("INSERT INTO communities (tenant) VALUES ($1) ON CONFLICT DO NOTHING", TENANT)
+        self.answers = {
+            r["message_id"]: (int(r["id"]), r["user_id"], r["channel_id"], r["category"])
+            for r in await conn.fetch("SELECT id, message_id, user_id, channel_id, category FROM answers")
+        }
+        self.board: dict[BoardKey, list[Any]] = {
+            (r[0], r[1], r[2]): list(r[3:])
+            for r in await conn.fetch(
+                "SELECT scope, period, user_id, answers, received_sum, received_n, given, streak_points, hidden,"
+                " score FROM board WHERE tenant = $1",
+                TENANT,
+            )
+        }
+        self.given: dict[str, int] = {}
+        self.skills: dict[tuple[str, str], list[int]] = {}
+        row = await conn.fetchrow("SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = $1", TENANT)
+        assert row is not None
+        self.sum, self.n, self.prior = int(row[0]), int(row[1]), float(row[2])
+
+    async def write(self, events: list[ReactionAdded]) -> None:
+        ids, logs, rates, raters = [], ([], [], [], []), ([], [], []), {}
+        touched: dict[BoardKey, float | None] = {}  # board rows changed: their score before the batch
+        given_rows, skill_rows = set(), set()
+        for e in events:
+            answer_id, author, channel, category = self.answers[e.message_id]
+            score = DEFAULT_RATING_EMOJI.index(e.emoji) + 1
+            rater = e.user.user_id
+            ids.append(e.event_id)
+            for column, value in zip(logs, (answer_id, rater, tallies.encode_order(e.order), score), strict=True):
+                column.append(value)
+            for column, value in zip(rates, (answer_id, rater, score), strict=True):
+                column.append(value)
+            raters[rater] = e.user.display_name
+            self.sum, self.n = self.sum + score, self.n + 1
+            for scope in ("*", f"c:{channel}"):
+                for period in self.periods:
+                    self._board(touched, (scope, period, author), received=score)
+            before = self.given.get(rater, 0)
+            self.given[rater] = before + 1
+            given_rows.add(rater)
+            if before < scoring.GIVEN_DAILY_CAP:
+                for scope in ("*", f"c:{channel}"):
+                    for period in self.periods:
+                        self._board(touched, (scope, period, rater), given=1)
+            skill = self.skills.setdefault((author, f"category:{category}"), [0, 0])
+            skill[0] += 1
+            skill[1] += score
+            skill_rows.add((author, f"category:{category}"))
+        board_rows, buckets = [], collections.Counter[tuple[str, str, int]]()
+        for key, old in touched.items():
+            row = self.board[key]
+            row[-1] = tallies.row_score(row[:5], self.prior)
+            if row[5] == 0:  # shown: the rank counts move with its whole point
+                if old is not None:
+                    buckets[(key[0], key[1], int(old))] -= 1
+                buckets[(key[0], key[1], int(row[-1]))] += 1
+            board_rows.append((*key, *row))
+        buckets = collections.Counter({k: v for k, v in buckets.items() if v})
+        stamp = NOW.isoformat()
+        columns = list(zip(*board_rows, strict=True))
+        bucket_cols = list(zip(*((s, p, b, n) for (s, p, b), n in buckets.items()), strict=True)) or [[], [], [], []]
+        given = sorted(given_rows)
+        skills = sorted(skill_rows)
+        statements: list[tuple[str, tuple[Any, ...], int]] = [
+            ("pause", (), 0),
+            ("processed_events", (TENANT, ids, stamp), len(ids)),
+            ("rating_log", (logs[0], logs[1], logs[2], logs[3]), len(ids)),
+            ("ratings", (TENANT, rates[0], rates[1], rates[2], stamp), len(ids)),
+            ("users", (TENANT, list(raters), list(raters.values())), len(raters)),
+            ("given_daily", (TENANT, given, self.day, [self.given[u] for u in given]), len(given)),
+            ("communities", (TENANT, self.sum, self.n), 1),
+            (
+                "skills",
+                (
+                    TENANT,
+                    [u for u, _ in skills],
+                    [a for _, a in skills],
+                    self.day,
+                    [self.skills[k][0] for k in skills],
+                    [self.skills[k][1] for k in skills],
+                ),
+                len(skills),
+            ),
+            ("board", (TENANT, *(list(c) for c in columns)), len(board_rows)),
+            ("board_buckets", (TENANT, *(list(c) for c in bucket_cols)), len(buckets)),
+            ("resume", (), 0),
+        ]
+        async with self.conn.transaction():
+            for name, args, rows in statements:
+                await self.conn.execute(_SQL[name], *args)
+                self.written[name] += rows
+        self.batches += 1
+
+    def _board(self, touched: dict[BoardKey, float | None], key: BoardKey, received: int = 0, given: int = 0) -> None:
+        row = self.board.get(key)
+        if key not in touched:
+            touched[key] = None if row is None else float(row[-1])
+        if row is None:
+            row = self.board[key] = [0, 0, 0, 0, 0, 0, 0.0]
+        if received:
+            row[1] += received
+            row[2] += 1
+        row[3] += given
+
+    def per_event(self, events: int) -> str:
+        return ", ".join(f"{name} {rows / events:.3g}" for name, rows in self.written.items() if rows)
+
+
+# --- the rounds ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Turn:
+    name: str
+    events: int
+    seconds: float
+    cpu: Usage
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+    def cpu_ms(self, part: str) -> float:
+        return self.cpu.parts[part] * 1000 / self.events
+
+
+async def metered(meter: Meter, name: str, events: int, work: Any) -> Turn:
+    before = meter.sample()
+    started = time.perf_counter()
+    await work
+    seconds = time.perf_counter() - started
+    return Turn(name, events, seconds, meter.usage(before, meter.sample()))
+
+
+async def rounds(url: str, sizes: Sizes) -> dict[str, list[Turn]]:
+    total = sizes.rounds * sizes.per_round + sizes.batch
+    ours_total = sizes.rounds * sizes.ours_per_round + sizes.ours_per_round // 2
+    print(
+        f"\n2. Rounds: ours ({sizes.ours_per_round:,} events, {sizes.in_flight} in flight, pool of 10), the ceiling"
+        f" ({sizes.per_round:,} events in transactions of {sizes.batch:,}) and the baseline ({sizes.per_round:,}"
+        f" rows), {sizes.rounds} round(s), each in a schema of its own"
+    )
+    turns: dict[str, list[Turn]] = {"ours": [], "ceiling": [], "baseline": []}
+    async with bench_schema(url) as ours_url, bench_schema(url) as ceiling_url:
+        ours = await open_pg_scene(ours_url, sizes.answers, -(-ours_total // sizes.answers), 10)
+        # The ceiling's answers and users come from the real write path, as ours do.
+        seeded = await open_pg_scene(ceiling_url, sizes.answers, -(-total // sizes.answers), 1)
+        conn = await asyncpg.connect(ceiling_url)
+        base = await open_baseline(ceiling_url)
+        try:
+            server = postmaster_of(int(await conn.fetchval("SELECT pg_backend_pid()")))
+            meter = Meter({"postgres": lambda: server}, self_name="client")
+            writer = Ceiling(conn)
+            await writer.load()
+            events = seeded.events(0, total, "c")
+            ours_events = ours.events(0, ours_total, "o")
+            warm, events = events[: sizes.batch], events[sizes.batch :]
+            ours_warm, ours_events = ours_events[: sizes.ours_per_round // 2], ours_events[sizes.ours_per_round // 2 :]
+            await writer.write(warm)
+            await run_baseline(base, [pg_baseline_row(e) for e in warm])
+            await drive(ours.dispatcher, ours_warm, sizes.in_flight)
+            for r in range(sizes.rounds):
+                chunk = events[r * sizes.per_round : (r + 1) * sizes.per_round]
+                mine = ours_events[r * sizes.ours_per_round : (r + 1) * sizes.ours_per_round]
+                turns["ours"].append(
+                    await metered(meter, "ours", len(mine), drive(ours.dispatcher, mine, sizes.in_flight))
+                )
+                batches = [chunk[i : i + sizes.batch] for i in range(0, len(chunk), sizes.batch)]
+                turns["ceiling"].append(await metered(meter, "ceiling", len(chunk), _all(writer, batches)))
+                rows = [pg_baseline_row(e) for e in chunk]
+                turns["baseline"].append(await metered(meter, "baseline", len(rows), run_baseline(base, rows)))
+                print(
+                    "    round "
+                    + str(r + 1)
+                    + ": "
+                    + ", ".join(f"{t[-1].name} {t[-1].rate:,.0f}/s" for t in turns.values())
+                )
+            stored = int(await conn.fetchval("SELECT COUNT(*) FROM ratings"))
+            logged = int(await conn.fetchval("SELECT COUNT(*) FROM rating_log"))
+            counted = int(await conn.fetchval("SELECT rating_n FROM communities WHERE tenant = $1", TENANT))
+            print(f"  ceiling wrote, per event: {writer.per_event(total)} (rows; merged per batch)")
+            print(
+                f"  ceiling check: ratings {stored:,}, rating_log {logged:,}, community count {counted:,} of {total:,}"
+            )
+        finally:
+            await conn.close()
+            await base.close()
+            await ours.store.close()
+            await seeded.store.close()
+    return turns
+
+
+async def _all(writer: Ceiling, batches: list[list[ReactionAdded]]) -> None:
+    for batch in batches:
+        await writer.write(batch)
+
+
+def report(turns: dict[str, list[Turn]], core: core_cpu.CoreCpu) -> bool:
+    """Prints the figures and the verdict; returns whether 2.0 x the baseline is within reach."""
+    cores = os.cpu_count() or 1
+    print(
+        f"  {'':<10}{'events/s (median)':>18}{'server CPU ms/ev':>18}{'client CPU ms/ev':>18}{'busy cores':>12}   by round"
+    )
+    for name, ts in turns.items():
+        print(
+            f"  {name:<10}{statistics.median(t.rate for t in ts):18,.0f}"
+            f"{statistics.median(t.cpu_ms('postgres') for t in ts):18.3f}"
+            f"{statistics.median(t.cpu_ms('client') for t in ts):18.3f}"
+            f"{statistics.median(t.cpu.busy_cores for t in ts):12.2f}   " + " ".join(f"{t.rate:,.0f}" for t in ts)
+        )
+    pairs = list(zip(turns["ceiling"], turns["baseline"], turns["ours"], strict=True))
+    print(
+        f"  ratio ceiling / baseline: {statistics.median(c.rate / b.rate for c, b, _ in pairs):.2f};"
+        f"  ours / baseline: {statistics.median(o.rate / b.rate for _, b, o in pairs):.2f}   (medians of {len(pairs)})"
+    )
+    baseline = statistics.median(b.rate for _, b, _ in pairs)
+    ceiling = statistics.median(c.rate for c, _, _ in pairs)
+    server = statistics.median(c.cpu.parts["postgres"] / c.events for c, _, _ in pairs)
+    driver = statistics.median(c.cpu.parts["client"] / c.events for c, _, _ in pairs)
+    print("\n3. The core's Python CPU per rating event (the real Dispatcher.handle on SQLite, bench/core_cpu.py)")
+    print(core_cpu.show(core))
+    target = 2 * baseline
+    print(f"\nThe best a single bot process could do (2.0 x baseline = {target:,.0f} events/s):")
+    reachable = False
+    for label, python in (
+        ("the core's Python only (no driver at all)", core.python),
+        ("+ the ceiling's own client CPU (asyncpg, rows)", core.python + driver),
+    ):
+        alone = 1 / python  # one process is one Python thread
+        machine = cores / (python + server)  # the server's CPU shares the same cores
+        best = min(alone, machine)
+        reachable = reachable or best >= target
+        print(
+            f"  {label:<48} 1 / Python {alone:8,.0f};  {cores} cores / (Python + server) {machine:8,.0f};"
+            f"  -> {best:8,.0f} events/s = {best / baseline:.2f} x baseline"
+        )
+    serial = 1 / (1 / ceiling + core.python)  # the ceiling as measured, the core's work not overlapped with it
+    print(
+        f"  the ceiling as measured with the core's Python added in series (no overlap): {serial:,.0f} events/s"
+        f" = {serial / baseline:.2f} x baseline"
+    )
+    print(f"  -> 2.0 x the baseline is {'within reach of a perfect design' if reachable else 'out of reach even so'}")
+    return reachable
+
+
+async def run(url: str, sizes: Sizes) -> bool:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"mockpanel PostgreSQL ingest ceiling  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {os.cpu_count()} cpus;"
+        f" load average {load}\n  at {safe_url(url)}: {await describe(url)}"
+    )
+    await rating_rows.trace(url, sizes.answers)
+    turns = await rounds(url, sizes)
+    core = await core_cpu.measure(sizes.answers, sizes.core_events, sizes.in_flight)
+    report(turns, core)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average after: {load}")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--db-url", required=True, help="the PostgreSQL server (schemas of its own are made)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round")
+    for name in ("per_round", "ours_per_round", "rounds", "batch"):
+        parser.add_argument("--" + name.replace("_", "-"), type=int)
+    args = parser.parse_args(argv)
+    base = SMOKE if args.smoke else Sizes()
+    picked = {k: getattr(args, k) for k in ("per_round", "ours_per_round", "rounds", "batch") if getattr(args, k)}
+    sizes = Sizes(**{**base.__dict__, **picked})
+    return 0 if asyncio.run(run(args.db_url, sizes)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
