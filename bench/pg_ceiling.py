@@ -57,12 +57,12 @@ class Sizes:
     per_round: int = 10_000  # ceiling and baseline: events a round
     ours_per_round: int = 2_000  # our real path: events a round (it is ~20x slower)
     rounds: int = 3
-    batch: int = 1_000  # ceiling: events a transaction
+    batches: tuple[int, ...] = (100, 1_000)  # ceiling: events a transaction (100: what 100 in flight allow)
     in_flight: int = 100
     core_events: int = 5_000  # the core's CPU, on SQLite
 
 
-SMOKE = Sizes(answers=50, per_round=600, ours_per_round=100, rounds=1, batch=200, in_flight=10, core_events=300)
+SMOKE = Sizes(answers=50, per_round=600, ours_per_round=100, rounds=1, batches=(10, 200), in_flight=10, core_events=300)
 
 
 # --- 2. the ceiling writer -----------------------------------------------------------------------
@@ -107,8 +107,8 @@ class Ceiling:
         self.conn = conn
         self.day = NOW.date().isoformat()
         self.periods = scoring.period_keys(NOW)
-        self.written: collections.Counter[str] = collections.Counter()  # rows per table
-        self.batches = 0
+        self.written: dict[int, collections.Counter[str]] = {}  # batch size -> rows per table
+        self.events: collections.Counter[int] = collections.Counter()  # batch size -> events written
 
     async def load(self) -> None:
         conn = self.conn
@@ -131,7 +131,7 @@ class Ceiling:
         assert row is not None
         self.sum, self.n, self.prior = int(row[0]), int(row[1]), float(row[2])
 
-    async def write(self, events: list[ReactionAdded]) -> None:
+    async def write(self, events: list[ReactionAdded], size: int) -> None:
         ids, logs, rates, raters = [], ([], [], [], []), ([], [], []), {}
         touched: dict[BoardKey, float | None] = {}  # board rows changed: their score before the batch
         given_rows, skill_rows = set(), set()
@@ -199,11 +199,12 @@ class Ceiling:
             ("board_buckets", (TENANT, *(list(c) for c in bucket_cols)), len(buckets)),
             ("resume", (), 0),
         ]
+        written = self.written.setdefault(size, collections.Counter())
         async with self.conn.transaction():
             for name, args, rows in statements:
                 await self.conn.execute(_SQL[name], *args)
-                self.written[name] += rows
-        self.batches += 1
+                written[name] += rows
+        self.events[size] += len(events)
 
     def _board(self, touched: dict[BoardKey, float | None], key: BoardKey, received: int = 0, given: int = 0) -> None:
         row = self.board.get(key)
@@ -216,8 +217,9 @@ class Ceiling:
             row[2] += 1
         row[3] += given
 
-    def per_event(self, events: int) -> str:
-        return ", ".join(f"{name} {rows / events:.3g}" for name, rows in self.written.items() if rows)
+    def per_event(self, size: int) -> str:
+        events = self.events[size]
+        return ", ".join(f"{name} {rows / events:.3g}" for name, rows in self.written[size].items() if rows)
 
 
 # --- the rounds ------------------------------------------------------------------------------------
@@ -247,14 +249,16 @@ async def metered(meter: Meter, name: str, events: int, work: Any) -> Turn:
 
 
 async def rounds(url: str, sizes: Sizes) -> dict[str, list[Turn]]:
-    total = sizes.rounds * sizes.per_round + sizes.batch
+    warm_n = max(sizes.batches)
+    total = sizes.rounds * sizes.per_round * len(sizes.batches) + warm_n
     ours_total = sizes.rounds * sizes.ours_per_round + sizes.ours_per_round // 2
     print(
         f"\n2. Rounds: ours ({sizes.ours_per_round:,} events, {sizes.in_flight} in flight, pool of 10), the ceiling"
-        f" ({sizes.per_round:,} events in transactions of {sizes.batch:,}) and the baseline ({sizes.per_round:,}"
-        f" rows), {sizes.rounds} round(s), each in a schema of its own"
+        f" ({sizes.per_round:,} events in transactions of {' and of '.join(f'{b:,}' for b in sizes.batches)} events)"
+        f" and the baseline ({sizes.per_round:,} rows), {sizes.rounds} round(s), each in a schema of its own"
     )
-    turns: dict[str, list[Turn]] = {"ours": [], "ceiling": [], "baseline": []}
+    ceilings = [f"ceiling {b}" for b in sizes.batches]
+    turns: dict[str, list[Turn]] = {name: [] for name in ["ours", *ceilings, "baseline"]}
     async with bench_schema(url) as ours_url, bench_schema(url) as ceiling_url:
         ours = await open_pg_scene(ours_url, sizes.answers, -(-ours_total // sizes.answers), 10)
         # The ceiling's answers and users come from the real write path, as ours do.
@@ -266,33 +270,30 @@ async def rounds(url: str, sizes: Sizes) -> dict[str, list[Turn]]:
             meter = Meter({"postgres": lambda: server}, self_name="client")
             writer = Ceiling(conn)
             await writer.load()
-            events = seeded.events(0, total, "c")
-            ours_events = ours.events(0, ours_total, "o")
-            warm, events = events[: sizes.batch], events[sizes.batch :]
-            ours_warm, ours_events = ours_events[: sizes.ours_per_round // 2], ours_events[sizes.ours_per_round // 2 :]
-            await writer.write(warm)
+            events = iter(seeded.events(0, total, "c"))
+            ours_events = iter(ours.events(0, ours_total, "o"))
+            warm = [next(events) for _ in range(warm_n)]
+            await writer.write(warm, 0)
             await run_baseline(base, [pg_baseline_row(e) for e in warm])
-            await drive(ours.dispatcher, ours_warm, sizes.in_flight)
+            await drive(ours.dispatcher, [next(ours_events) for _ in range(sizes.ours_per_round // 2)], sizes.in_flight)
             for r in range(sizes.rounds):
-                chunk = events[r * sizes.per_round : (r + 1) * sizes.per_round]
-                mine = ours_events[r * sizes.ours_per_round : (r + 1) * sizes.ours_per_round]
+                mine = [next(ours_events) for _ in range(sizes.ours_per_round)]
                 turns["ours"].append(
                     await metered(meter, "ours", len(mine), drive(ours.dispatcher, mine, sizes.in_flight))
                 )
-                batches = [chunk[i : i + sizes.batch] for i in range(0, len(chunk), sizes.batch)]
-                turns["ceiling"].append(await metered(meter, "ceiling", len(chunk), _all(writer, batches)))
-                rows = [pg_baseline_row(e) for e in chunk]
+                for size, name in zip(sizes.batches, ceilings, strict=True):
+                    chunk = [next(events) for _ in range(sizes.per_round)]
+                    batches = [chunk[i : i + size] for i in range(0, len(chunk), size)]
+                    turns[name].append(await metered(meter, name, len(chunk), _all(writer, batches, size)))
+                rows = [pg_baseline_row(e) for e in chunk]  # the same ratings as the ceiling's last turn
                 turns["baseline"].append(await metered(meter, "baseline", len(rows), run_baseline(base, rows)))
-                print(
-                    "    round "
-                    + str(r + 1)
-                    + ": "
-                    + ", ".join(f"{t[-1].name} {t[-1].rate:,.0f}/s" for t in turns.values())
-                )
+                done = ", ".join(f"{name} {t[-1].rate:,.0f}/s" for name, t in turns.items())
+                print(f"    round {r + 1}: {done}")
             stored = int(await conn.fetchval("SELECT COUNT(*) FROM ratings"))
             logged = int(await conn.fetchval("SELECT COUNT(*) FROM rating_log"))
             counted = int(await conn.fetchval("SELECT rating_n FROM communities WHERE tenant = $1", TENANT))
-            print(f"  ceiling wrote, per event: {writer.per_event(total)} (rows; merged per batch)")
+            for size in sizes.batches:
+                print(f"  ceiling {size} wrote, per event: {writer.per_event(size)} (rows; merged per batch)")
             print(
                 f"  ceiling check: ratings {stored:,}, rating_log {logged:,}, community count {counted:,} of {total:,}"
             )
@@ -304,57 +305,70 @@ async def rounds(url: str, sizes: Sizes) -> dict[str, list[Turn]]:
     return turns
 
 
-async def _all(writer: Ceiling, batches: list[list[ReactionAdded]]) -> None:
+async def _all(writer: Ceiling, batches: list[list[ReactionAdded]], size: int) -> None:
     for batch in batches:
-        await writer.write(batch)
+        await writer.write(batch, size)
 
 
 def report(turns: dict[str, list[Turn]], core: core_cpu.CoreCpu) -> bool:
-    """Prints the figures and the verdict; returns whether 2.0 x the baseline is within reach."""
+    """Prints the figures and the verdict; returns whether 2.0 x the baseline is within reach
+    with transactions of the smallest batch (what the benchmark's in-flight events allow)."""
     cores = os.cpu_count() or 1
     print(
-        f"  {'':<10}{'events/s (median)':>18}{'server CPU ms/ev':>18}{'client CPU ms/ev':>18}{'busy cores':>12}   by round"
+        f"  {'':<14}{'events/s (median)':>18}{'server CPU ms/ev':>18}{'client CPU ms/ev':>18}{'busy cores':>12}   by round"
     )
     for name, ts in turns.items():
         print(
-            f"  {name:<10}{statistics.median(t.rate for t in ts):18,.0f}"
+            f"  {name:<14}{statistics.median(t.rate for t in ts):18,.0f}"
             f"{statistics.median(t.cpu_ms('postgres') for t in ts):18.3f}"
             f"{statistics.median(t.cpu_ms('client') for t in ts):18.3f}"
             f"{statistics.median(t.cpu.busy_cores for t in ts):12.2f}   " + " ".join(f"{t.rate:,.0f}" for t in ts)
         )
-    pairs = list(zip(turns["ceiling"], turns["baseline"], turns["ours"], strict=True))
+    base = turns["baseline"]
+    baseline = statistics.median(b.rate for b in base)
+    ratios = {
+        name: statistics.median(t.rate / b.rate for t, b in zip(ts, base, strict=True)) for name, ts in turns.items()
+    }
     print(
-        f"  ratio ceiling / baseline: {statistics.median(c.rate / b.rate for c, b, _ in pairs):.2f};"
-        f"  ours / baseline: {statistics.median(o.rate / b.rate for _, b, o in pairs):.2f}   (medians of {len(pairs)})"
+        "  ratio / baseline (median of the rounds' ratios): "
+        + ", ".join(f"{n} {r:.2f}" for n, r in ratios.items() if n != "baseline")
     )
-    baseline = statistics.median(b.rate for _, b, _ in pairs)
-    ceiling = statistics.median(c.rate for c, _, _ in pairs)
-    server = statistics.median(c.cpu.parts["postgres"] / c.events for c, _, _ in pairs)
-    driver = statistics.median(c.cpu.parts["client"] / c.events for c, _, _ in pairs)
     print("\n3. The core's Python CPU per rating event (the real Dispatcher.handle on SQLite, bench/core_cpu.py)")
     print(core_cpu.show(core))
     target = 2 * baseline
-    print(f"\nThe best a single bot process could do (2.0 x baseline = {target:,.0f} events/s):")
-    reachable = False
-    for label, python in (
-        ("the core's Python only (no driver at all)", core.python),
-        ("+ the ceiling's own client CPU (asyncpg, rows)", core.python + driver),
-    ):
-        alone = 1 / python  # one process is one Python thread
-        machine = cores / (python + server)  # the server's CPU shares the same cores
-        best = min(alone, machine)
-        reachable = reachable or best >= target
+    print(f"\nThe best a single bot process could do (2.0 x baseline = {target:,.0f} events/s; the cores are shared):")
+    verdicts = []
+    for name, ts in turns.items():
+        if not name.startswith("ceiling"):
+            continue
+        ceiling = statistics.median(t.rate for t in ts)
+        server = statistics.median(t.cpu.parts["postgres"] / t.events for t in ts)
+        driver = statistics.median(t.cpu.parts["client"] / t.events for t in ts)
+        print(f"  {name} (server {server * 1e6:.0f} us/event, its client {driver * 1e6:.0f} us/event):")
+        bests = []
+        for label, python in (
+            ("the core's Python only", core.python),
+            ("+ the ceiling's client CPU", core.python + driver),
+        ):
+            alone = 1 / python  # one process is one Python thread
+            machine = cores / (python + server)  # the server's CPU shares the same cores
+            best = min(alone, machine)
+            bests.append(best)
+            print(
+                f"    {label:<28} 1 / Python {alone:8,.0f};  {cores} cores / (Python + server) {machine:8,.0f}"
+                f"  -> {best:8,.0f} events/s = {best / baseline:.2f} x baseline"
+            )
+        serial = 1 / (1 / ceiling + core.python)  # no overlap of the core's work with the ceiling's trips
         print(
-            f"  {label:<48} 1 / Python {alone:8,.0f};  {cores} cores / (Python + server) {machine:8,.0f};"
-            f"  -> {best:8,.0f} events/s = {best / baseline:.2f} x baseline"
+            f"    the ceiling as measured plus the core's Python in series: {serial:,.0f} events/s = {serial / baseline:.2f} x baseline"
         )
-    serial = 1 / (1 / ceiling + core.python)  # the ceiling as measured, the core's work not overlapped with it
-    print(
-        f"  the ceiling as measured with the core's Python added in series (no overlap): {serial:,.0f} events/s"
-        f" = {serial / baseline:.2f} x baseline"
-    )
-    print(f"  -> 2.0 x the baseline is {'within reach of a perfect design' if reachable else 'out of reach even so'}")
-    return reachable
+        verdicts.append((name, bests[0] >= target, bests[1] >= target))
+    for name, optimistic, with_driver in verdicts:
+        print(
+            f"  -> {name}: 2.0 x the baseline is {'within' if optimistic else 'OUT OF'} reach counting the core's Python"
+            f" only, {'within' if with_driver else 'OUT OF'} reach counting the driver's CPU too"
+        )
+    return verdicts[0][1]
 
 
 async def run(url: str, sizes: Sizes) -> bool:
@@ -376,11 +390,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--db-url", required=True, help="the PostgreSQL server (schemas of its own are made)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round")
-    for name in ("per_round", "ours_per_round", "rounds", "batch"):
+    for name in ("per_round", "ours_per_round", "rounds"):
         parser.add_argument("--" + name.replace("_", "-"), type=int)
+    parser.add_argument("--batches", help="ceiling: events a transaction, comma-separated (default 100,1000)")
     args = parser.parse_args(argv)
     base = SMOKE if args.smoke else Sizes()
-    picked = {k: getattr(args, k) for k in ("per_round", "ours_per_round", "rounds", "batch") if getattr(args, k)}
+    picked: dict[str, Any] = {
+        k: getattr(args, k) for k in ("per_round", "ours_per_round", "rounds") if getattr(args, k)
+    }
+    if args.batches:
+        picked["batches"] = tuple(int(b) for b in args.batches.split(","))
     sizes = Sizes(**{**base.__dict__, **picked})
     return 0 if asyncio.run(run(args.db_url, sizes)) else 1
 
