@@ -134,7 +134,7 @@ async def measure(answers: int, events: int, in_flight: int) -> CoreCpu:
         try:
             await drive(scene.dispatcher, scene.events(0, events, "w"), in_flight)
             measured = scene.events(events, events, "t")
-            engine = store.engine
+            engine = TimedSqliteStore.engine
             loop0, inside0, thread0 = time.thread_time(), engine.inside, engine.thread
             wall, refused = await drive(scene.dispatcher, measured, in_flight)
             loop = time.thread_time() - loop0

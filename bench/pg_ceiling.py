@@ -132,15 +132,19 @@ class Ceiling:
         self.sum, self.n, self.prior = int(row[0]), int(row[1]), float(row[2])
 
     async def write(self, events: list[ReactionAdded], size: int) -> None:
-        ids, logs, rates, raters = [], ([], [], [], []), ([], [], []), {}
+        ids: list[str] = []
+        logs: tuple[list[Any], ...] = ([], [], [], [])  # answer, rater, order, score: rating_log's columns
+        rates: tuple[list[Any], ...] = ([], [], [])  # answer, rater, score: ratings' columns
+        raters: dict[str, str] = {}
         touched: dict[BoardKey, float | None] = {}  # board rows changed: their score before the batch
-        given_rows, skill_rows = set(), set()
+        given_rows: set[str] = set()
+        skill_rows: set[tuple[str, str]] = set()
         for e in events:
             answer_id, author, channel, category = self.answers[e.message_id]
             score = DEFAULT_RATING_EMOJI.index(e.emoji) + 1
             rater = e.user.user_id
             ids.append(e.event_id)
-            for column, value in zip(logs, (answer_id, rater, tallies.encode_order(e.order), score), strict=True):
+            for column, value in zip(logs, (answer_id, rater, tallies.encode_order(e.order or ()), score), strict=True):
                 column.append(value)
             for column, value in zip(rates, (answer_id, rater, score), strict=True):
                 column.append(value)
@@ -172,7 +176,8 @@ class Ceiling:
         buckets = collections.Counter({k: v for k, v in buckets.items() if v})
         stamp = NOW.isoformat()
         columns = list(zip(*board_rows, strict=True))
-        bucket_cols = list(zip(*((s, p, b, n) for (s, p, b), n in buckets.items()), strict=True)) or [[], [], [], []]
+        bucket_cols: list[tuple[Any, ...]] = list(zip(*((s, p, b, n) for (s, p, b), n in buckets.items()), strict=True))
+        bucket_cols = bucket_cols or [(), (), (), ()]
         given = sorted(given_rows)
         skills = sorted(skill_rows)
         statements: list[tuple[str, tuple[Any, ...], int]] = [
@@ -248,7 +253,7 @@ async def metered(meter: Meter, name: str, events: int, work: Any) -> Turn:
     return Turn(name, events, seconds, meter.usage(before, meter.sample()))
 
 
-async def rounds(url: str, sizes: Sizes) -> dict[str, list[Turn]]:
+async def rounds(url: str, sizes: Sizes) -> tuple[dict[str, list[Turn]], bool]:
     warm_n = max(sizes.batches)
     total = sizes.rounds * sizes.per_round * len(sizes.batches) + warm_n
     ours_total = sizes.rounds * sizes.ours_per_round + sizes.ours_per_round // 2
@@ -294,15 +299,17 @@ async def rounds(url: str, sizes: Sizes) -> dict[str, list[Turn]]:
             counted = int(await conn.fetchval("SELECT rating_n FROM communities WHERE tenant = $1", TENANT))
             for size in sizes.batches:
                 print(f"  ceiling {size} wrote, per event: {writer.per_event(size)} (rows; merged per batch)")
+            ok = stored == logged == counted == total
             print(
                 f"  ceiling check: ratings {stored:,}, rating_log {logged:,}, community count {counted:,} of {total:,}"
+                + ("" if ok else "  MISMATCH")
             )
         finally:
             await conn.close()
             await base.close()
             await ours.store.close()
             await seeded.store.close()
-    return turns
+    return turns, ok
 
 
 async def _all(writer: Ceiling, batches: list[list[ReactionAdded]], size: int) -> None:
@@ -378,12 +385,12 @@ async def run(url: str, sizes: Sizes) -> bool:
         f" load average {load}\n  at {safe_url(url)}: {await describe(url)}"
     )
     await rating_rows.trace(url, sizes.answers)
-    turns = await rounds(url, sizes)
+    turns, ok = await rounds(url, sizes)
     core = await core_cpu.measure(sizes.answers, sizes.core_events, sizes.in_flight)
     report(turns, core)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nload average after: {load}")
-    return True
+    return ok and core.refused == 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,10 @@ async def snapshot(conn: asyncpg.Connection) -> dict[str, collections.Counter[st
 def row_changes(before: collections.Counter[str], after: collections.Counter[str]) -> tuple[int, int, int, int]:
     """(inserted, updated with a change, rewritten unchanged, deleted) between two snapshots."""
     added, removed = after - before, before - after
-    content = lambda c: collections.Counter(k.split(" ", 1)[1] for k in c.elements())  # noqa: E731
+
+    def content(rows: collections.Counter[str]) -> collections.Counter[str]:  # the row's text without its xmin
+        return collections.Counter(k.split(" ", 1)[1] for k in rows.elements())
+
     changed_added, changed_removed = content(added) - content(removed), content(removed) - content(added)
     rewritten = sum(added.values()) - sum(changed_added.values())
     inserted = max(0, sum(changed_added.values()) - sum(changed_removed.values()))
