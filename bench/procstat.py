@@ -8,6 +8,9 @@ cutime + cstime once the parent reaps it: so a group is sampled with its root's 
 children, and a member that vanished counts as what its parent gained for it minus what it had
 at the start. The machine's busy time is /proc/stat's user + nice + system + irq + softirq
 (steal, the hypervisor giving our vCPUs to someone else, is shown apart: it is not our work).
+Interrupt time (irq + softirq: mostly the loopback network's packets between the processes)
+belongs to no process's utime/stime, so it is a part of its own, "irq"; "other" is what is
+left: other processes, including ones that started and ended inside the window.
 """
 
 from __future__ import annotations
@@ -107,12 +110,12 @@ def group_ticks(before: GroupSample, after: GroupSample) -> int:
     return used + max(0, after.reaped - before.reaped - gone)
 
 
-def machine_ticks() -> tuple[int, int, int]:
-    """(busy, steal, total) ticks of all CPUs since boot, from /proc/stat's first line."""
+def machine_ticks() -> tuple[int, int, int, int]:
+    """(busy, steal, total, irq + softirq) ticks of all CPUs since boot, from /proc/stat's first line."""
     values = [int(v) for v in (PROC / "stat").read_text().split("\n", 1)[0].split()[1:]]
     user, nice, system, idle, iowait, irq, softirq, steal = (values + [0] * 8)[:8]
     busy = user + nice + system + irq + softirq
-    return busy, steal, busy + steal + idle + iowait
+    return busy, steal, busy + steal + idle + iowait, irq + softirq
 
 
 def postmaster_of(backend_pid: int) -> int | None:
@@ -127,9 +130,9 @@ def postmaster_of(backend_pid: int) -> int | None:
 @dataclass
 class Sample:
     at: float
-    machine: tuple[int, int, int]
+    machine: tuple[int, int, int, int]
     groups: dict[str, GroupSample]
-    rest: dict[Key, tuple[str, int]]  # every other live process: its command and CPU ticks
+    rest: dict[Key, tuple[str, int, int]]  # every other live process: its command, CPU ticks, reaped children's
 
 
 @dataclass
@@ -171,7 +174,7 @@ class Meter:
             else:
                 groups[name] = GroupSample()
             claimed |= members
-        rest = {(pid, _start(f)): (_comm(pid), _own(f)) for pid, f in table.items() if pid not in claimed}
+        rest = {(pid, _start(f)): (_comm(pid), _own(f), _reaped(f)) for pid, f in table.items() if pid not in claimed}
         return Sample(time.perf_counter(), machine_ticks(), groups, rest)
 
     def usage(self, before: Sample, after: Sample) -> Usage:
@@ -179,24 +182,28 @@ class Meter:
         busy = (after.machine[0] - before.machine[0]) / TICK
         steal = (after.machine[1] - before.machine[1]) / TICK
         seconds = after.at - before.at
+        parts["irq"] = (after.machine[3] - before.machine[3]) / TICK
         parts["other"] = busy - sum(parts.values())
         by_command: dict[str, int] = {}
-        for key, (command, ticks) in after.rest.items():
-            by_command[command] = by_command.get(command, 0) + ticks - before.rest.get(key, ("", 0))[1]
+        for key, (command, ticks, reaped) in after.rest.items():
+            _, ticks0, reaped0 = before.rest.get(key, ("", 0, reaped))
+            by_command[command] = by_command.get(command, 0) + ticks - ticks0
+            if reaped > reaped0:  # children that ended inside the window (or just before)
+                by_command[f"{command}'s children"] = by_command.get(f"{command}'s children", 0) + reaped - reaped0
         others = sorted(((c, t / TICK) for c, t in by_command.items() if t > 0), key=lambda ct: -ct[1])
         return Usage(seconds, parts, busy / seconds, steal / seconds, others[:4])
 
 
 def table(rows: Iterable[tuple[str, Usage, int]], names: list[str]) -> list[str]:
     """Lines of CPU ms per event by part, busy and steal cores, one line per (label, usage, events)."""
-    head = f"    {'window':<28}{'wall s':>8}" + "".join(f"{n + ' ms/ev':>16}" for n in [*names, "other", "all"])
+    head = f"    {'window':<30}{'wall s':>7}" + "".join(f"{n + ' ms/ev':>16}" for n in [*names, "irq", "other", "all"])
     lines = [head + f"{'busy cores':>12}{'steal':>7}"]
     for label, usage, events in rows:
         per = usage.per_event_ms(events)
         total = sum(per.values())
         lines.append(
-            f"    {label:<28}{usage.seconds:8.2f}"
-            + "".join(f"{per[n]:16.3f}" for n in [*names, "other"])
+            f"    {label:<30}{usage.seconds:7.2f}"
+            + "".join(f"{per[n]:16.3f}" for n in [*names, "irq", "other"])
             + f"{total:16.3f}{usage.busy_cores:12.2f}{usage.steal_cores:7.2f}"
             + (
                 "   other: " + ", ".join(f"{c} {t * 1000 / events:.2f}" for c, t in usage.others)
