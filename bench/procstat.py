@@ -10,7 +10,9 @@ at the start. The machine's busy time is /proc/stat's user + nice + system + irq
 (steal, the hypervisor giving our vCPUs to someone else, is shown apart: it is not our work).
 Interrupt time (irq + softirq: mostly the loopback network's packets between the processes)
 belongs to no process's utime/stime, so it is a part of its own, "irq"; "other" is what is
-left: other processes, including ones that started and ended inside the window.
+left: other processes, including ones that started and ended inside the window (those are in
+the figure but not in the list of other commands: a parent's reaped-children count holds the
+whole life of a child that ends, not its share of the window).
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ class Sample:
     at: float
     machine: tuple[int, int, int, int]
     groups: dict[str, GroupSample]
-    rest: dict[Key, tuple[str, int, int]]  # every other live process: its command, CPU ticks, reaped children's
+    rest: dict[Key, tuple[str, int]]  # every other live process: its command and CPU ticks
 
 
 @dataclass
@@ -174,7 +176,7 @@ class Meter:
             else:
                 groups[name] = GroupSample()
             claimed |= members
-        rest = {(pid, _start(f)): (_comm(pid), _own(f), _reaped(f)) for pid, f in table.items() if pid not in claimed}
+        rest = {(pid, _start(f)): (_comm(pid), _own(f)) for pid, f in table.items() if pid not in claimed}
         return Sample(time.perf_counter(), machine_ticks(), groups, rest)
 
     def usage(self, before: Sample, after: Sample) -> Usage:
@@ -185,11 +187,8 @@ class Meter:
         parts["irq"] = (after.machine[3] - before.machine[3]) / TICK
         parts["other"] = busy - sum(parts.values())
         by_command: dict[str, int] = {}
-        for key, (command, ticks, reaped) in after.rest.items():
-            _, ticks0, reaped0 = before.rest.get(key, ("", 0, reaped))
-            by_command[command] = by_command.get(command, 0) + ticks - ticks0
-            if reaped > reaped0:  # children that ended inside the window (or just before)
-                by_command[f"{command}'s children"] = by_command.get(f"{command}'s children", 0) + reaped - reaped0
+        for key, (command, ticks) in after.rest.items():
+            by_command[command] = by_command.get(command, 0) + ticks - before.rest.get(key, ("", 0))[1]
         others = sorted(((c, t / TICK) for c, t in by_command.items() if t > 0), key=lambda ct: -ct[1])
         return Usage(seconds, parts, busy / seconds, steal / seconds, others[:4])
 
