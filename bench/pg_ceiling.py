@@ -40,9 +40,9 @@ from typing import Any
 import asyncpg
 import core_cpu
 import rating_rows
+from ingest_pg import APPLICATION, bench_schema, describe, open_baseline, open_pg_scene, run_baseline
 from ingest_pg import baseline_row as pg_baseline_row
-from ingest_pg import bench_schema, describe, open_baseline, open_pg_scene, run_baseline
-from procstat import Meter, Usage, postmaster_of
+from procstat import Meter, Usage, foreign_backends, postmaster_of
 from scene import NOW, TENANT, drive
 
 from bot.core import scoring, tallies
@@ -245,12 +245,14 @@ class Turn:
         return self.cpu.parts[part] * 1000 / self.events
 
 
-async def metered(meter: Meter, name: str, events: int, work: Any) -> Turn:
-    before = meter.sample()
+async def metered(meter: Meter, conn: asyncpg.Connection, name: str, events: int, work: Any) -> Turn:
+    """Other programs' backends on a shared server are not counted as the server's."""
+    before = meter.sample({"pg others": await foreign_backends(conn, APPLICATION)})
     started = time.perf_counter()
     await work
     seconds = time.perf_counter() - started
-    return Turn(name, events, seconds, meter.usage(before, meter.sample()))
+    after = meter.sample({"pg others": await foreign_backends(conn, APPLICATION)})
+    return Turn(name, events, seconds, meter.usage(before, after))
 
 
 async def rounds(url: str, sizes: Sizes) -> tuple[dict[str, list[Turn]], bool]:
@@ -272,7 +274,7 @@ async def rounds(url: str, sizes: Sizes) -> tuple[dict[str, list[Turn]], bool]:
         base = await open_baseline(ceiling_url)
         try:
             server = postmaster_of(int(await conn.fetchval("SELECT pg_backend_pid()")))
-            meter = Meter({"postgres": lambda: server}, self_name="client")
+            meter = Meter({"postgres": lambda: server}, self_name="client", explicit=("pg others",))
             writer = Ceiling(conn)
             await writer.load()
             events = iter(seeded.events(0, total, "c"))
@@ -284,14 +286,14 @@ async def rounds(url: str, sizes: Sizes) -> tuple[dict[str, list[Turn]], bool]:
             for r in range(sizes.rounds):
                 mine = [next(ours_events) for _ in range(sizes.ours_per_round)]
                 turns["ours"].append(
-                    await metered(meter, "ours", len(mine), drive(ours.dispatcher, mine, sizes.in_flight))
+                    await metered(meter, conn, "ours", len(mine), drive(ours.dispatcher, mine, sizes.in_flight))
                 )
                 for size, name in zip(sizes.batches, ceilings, strict=True):
                     chunk = [next(events) for _ in range(sizes.per_round)]
                     batches = [chunk[i : i + size] for i in range(0, len(chunk), size)]
-                    turns[name].append(await metered(meter, name, len(chunk), _all(writer, batches, size)))
+                    turns[name].append(await metered(meter, conn, name, len(chunk), _all(writer, batches, size)))
                 rows = [pg_baseline_row(e) for e in chunk]  # the same ratings as the ceiling's last turn
-                turns["baseline"].append(await metered(meter, "baseline", len(rows), run_baseline(base, rows)))
+                turns["baseline"].append(await metered(meter, conn, "baseline", len(rows), run_baseline(base, rows)))
                 done = ", ".join(f"{name} {t[-1].rate:,.0f}/s" for name, t in turns.items())
                 print(f"    round {r + 1}: {done}")
             stored = int(await conn.fetchval("SELECT COUNT(*) FROM ratings"))
@@ -322,13 +324,15 @@ def report(turns: dict[str, list[Turn]], core: core_cpu.CoreCpu) -> bool:
     with transactions of the smallest batch (what the benchmark's in-flight events allow)."""
     cores = os.cpu_count() or 1
     print(
-        f"  {'':<14}{'events/s (median)':>18}{'server CPU ms/ev':>18}{'client CPU ms/ev':>18}{'busy cores':>12}   by round"
+        f"  {'':<14}{'events/s (median)':>18}{'server CPU ms/ev':>18}{'client CPU ms/ev':>18}{'others ms/ev':>14}"
+        f"{'busy cores':>12}   by round"
     )
     for name, ts in turns.items():
         print(
             f"  {name:<14}{statistics.median(t.rate for t in ts):18,.0f}"
             f"{statistics.median(t.cpu_ms('postgres') for t in ts):18.3f}"
             f"{statistics.median(t.cpu_ms('client') for t in ts):18.3f}"
+            f"{statistics.median(t.cpu_ms('other') + t.cpu_ms('pg others') for t in ts):14.3f}"
             f"{statistics.median(t.cpu.busy_cores for t in ts):12.2f}   " + " ".join(f"{t.rate:,.0f}" for t in ts)
         )
     base = turns["baseline"]

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 TICK = os.sysconf("SC_CLK_TCK")
 PROC = Path("/proc")
@@ -86,30 +87,48 @@ def descendants(root: int, table: dict[int, list[str]]) -> set[int]:
 
 @dataclass
 class GroupSample:
-    """One moment of a process group: each live member's own CPU ticks, and the root's reaped children's."""
+    """One moment of a process group: each live member's own CPU ticks, the root's reaped
+    children's, and the ticks of every process under the root (members or claimed by another group)."""
 
     own: dict[Key, int] = field(default_factory=dict)
     reaped: int = 0
+    tree: dict[Key, int] = field(default_factory=dict)
 
 
-def sample_group(root: int | None, table: dict[int, list[str]]) -> GroupSample:
+def _key(pid: int, fields: list[str]) -> Key:
+    return (pid, _start(fields))
+
+
+def sample_group(root: int | None, table: dict[int, list[str]], members: set[int]) -> GroupSample:
     sample = GroupSample()
     if root is None or root not in table:
         return sample
     for pid in descendants(root, table):
-        fields = table[pid]
-        sample.own[(pid, _start(fields))] = _own(fields)
+        sample.tree[_key(pid, table[pid])] = _own(table[pid])
+        if pid in members:
+            sample.own[_key(pid, table[pid])] = _own(table[pid])
     sample.reaped = _reaped(table[root])
     return sample
 
 
 def group_ticks(before: GroupSample, after: GroupSample) -> int:
     """CPU ticks the group used between two samples, members that came or went included.
-    (A member that exits is counted once its parent reaps it; one reaped by a parent other than
-    the root, say a worker's own child, is missed: the bot's and PostgreSQL's are the root's.)"""
+    A process that exits is counted once its parent reaps it: the root's reaped count grows by
+    its whole life, less what it had at the first sample (a process under the root that another
+    group claimed and that exits inside the window counts here: its share cannot be told apart).
+    One reaped by a parent other than the root, say a worker's own child, is missed: the bot's
+    and PostgreSQL's are the root's."""
     used = sum(ticks - before.own.get(key, 0) for key, ticks in after.own.items())
-    gone = sum(ticks for key, ticks in before.own.items() if key not in after.own)
+    gone = sum(ticks for key, ticks in before.tree.items() if key not in after.tree)
     return used + max(0, after.reaped - before.reaped - gone)
+
+
+def explicit_group(pids: set[int], table: dict[int, list[str]]) -> GroupSample:
+    """A group given as its pids (no tree, no reaped children)."""
+    sample = GroupSample()
+    for pid in pids & table.keys():
+        sample.own[_key(pid, table[pid])] = _own(table[pid])
+    return sample
 
 
 def machine_ticks() -> tuple[int, int, int, int]:
@@ -118,6 +137,17 @@ def machine_ticks() -> tuple[int, int, int, int]:
     user, nice, system, idle, iowait, irq, softirq, steal = (values + [0] * 8)[:8]
     busy = user + nice + system + irq + softirq
     return busy, steal, busy + steal + idle + iowait, irq + softirq
+
+
+async def foreign_backends(conn: Any, application_name: str) -> set[int]:
+    """The server's client backends whose connection is not tagged `application_name`: other
+    programs' (say other test suites on a shared server), counted apart from the server's own."""
+    rows = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        " AND application_name IS DISTINCT FROM $1",
+        application_name,
+    )
+    return {int(r[0]) for r in rows}
 
 
 def postmaster_of(backend_pid: int) -> int | None:
@@ -154,27 +184,35 @@ class Usage:
 class Meter:
     """Samples named process groups and the machine. Each group is given by a function that
     returns its root pid now (None: not running, or not on this machine); the benchmark's own
-    process is the group "self" unless `self_name` is None."""
+    process is the group `self_name` unless that is None. Groups in `explicit` are given as pid
+    sets at each sample (say other clients' PostgreSQL backends) and are claimed first; then each
+    pid belongs to the first group whose tree holds it (the benchmark's process is the parent of
+    the bot's)."""
 
-    def __init__(self, roots: dict[str, Callable[[], int | None]], self_name: str | None = "loadgen") -> None:
+    def __init__(
+        self,
+        roots: dict[str, Callable[[], int | None]],
+        self_name: str | None = "loadgen",
+        explicit: tuple[str, ...] = (),
+    ) -> None:
         self.roots = dict(roots)
         if self_name is not None:
             self.roots[self_name] = os.getpid
-        self.names = list(self.roots)
+        self.explicit = explicit
+        self.names = [*explicit, *self.roots]
 
-    def sample(self) -> Sample:
+    def sample(self, explicit: dict[str, set[int]] | None = None) -> Sample:
         table = processes()
         groups = {}
         claimed: set[int] = set()
-        for name in self.names:
+        for name in self.explicit:
+            pids = (explicit or {}).get(name, set())
+            groups[name] = explicit_group(pids, table)
+            claimed |= pids
+        for name in self.roots:
             root = self.roots[name]()
             members = descendants(root, table) - claimed if root is not None else set()
-            # The benchmark's own process is the parent of the bot's: each pid belongs to one group.
-            sub = {pid: table[pid] for pid in members}
-            if root is not None and root in sub:
-                groups[name] = sample_group(root, sub)
-            else:
-                groups[name] = GroupSample()
+            groups[name] = sample_group(root, table, members)
             claimed |= members
         rest = {(pid, _start(f)): (_comm(pid), _own(f)) for pid, f in table.items() if pid not in claimed}
         return Sample(time.perf_counter(), machine_ticks(), groups, rest)

@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))  # the fakes live in tests/, beside bot/
 
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
-from ingest_pg import bench_schema  # noqa: E402
-from procstat import Meter, Usage, postmaster_of  # noqa: E402
+from ingest_pg import APPLICATION, bench_schema  # noqa: E402
+from procstat import Meter, Sample, Usage, foreign_backends, postmaster_of  # noqa: E402
 from procstat import table as cpu_table  # noqa: E402
 
 from bot.adapters.slack.config import EVENTS_PATH  # noqa: E402
@@ -160,7 +160,14 @@ async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes
         probe_pid = int(await probe.fetchval("SELECT pg_backend_pid()"))
         server = postmaster_of(probe_pid)
         # The probe's backend (this benchmark polling for the end) is counted apart from the server's.
-        meter = Meter({"mockpanel": lambda: process.pid, "probe": lambda: probe_pid, "postgres": lambda: server})
+        meter = Meter(
+            {"mockpanel": lambda: process.pid, "probe": lambda: probe_pid, "postgres": lambda: server},
+            explicit=("pg others",),
+        )
+
+        async def sample() -> Sample:  # other programs' backends on a shared server are not the run's
+            return meter.sample({"pg others": await foreign_backends(probe, APPLICATION)})
+
         url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
         d = SlackDriver(fake, HttpTransport(url))
         try:
@@ -203,16 +210,16 @@ async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes
                             statuses.append(response.status)
                             await response.read()
 
-                first = meter.sample()
+                first = await sample()
                 started = time.perf_counter()
                 await asyncio.gather(*(sender() for _ in range(sizes.in_flight)))
                 acked = time.perf_counter() - started
-                at_ack = meter.sample()
+                at_ack = await sample()
                 await until(probe, "SELECT COUNT(*) FROM ratings", len(requests))
                 await until(probe, "SELECT COUNT(*) FROM inbox", 0)
                 handled = time.perf_counter() - started
                 # Before the process stops: its backends are still alive, and so are its workers.
-                last = meter.sample()
+                last = await sample()
             refused = [s for s in statuses if s != 200]
             if refused:
                 print(f"  {len(refused)} requests not acked 200: {sorted(set(refused))}")
@@ -241,25 +248,26 @@ def show(result: Result) -> None:
         ("drain (last 200 -> handled)", result.drain_cpu),
         ("whole (start -> handled)", result.all_cpu),
     ]
-    for line in cpu_table([(label, usage, result.events) for label, usage in rows], PARTS):
+    for line in cpu_table([(label, usage, result.events) for label, usage in rows], ["pg others", *PARTS]):
         print(line)
 
 
-PARTS = ["mockpanel", "postgres", "probe", "loadgen"]
+PARTS = ["mockpanel", "postgres", "probe", "loadgen"]  # the run's; "pg others" counts as other
 
 
 def ceilings(usage: Usage, cores: int, other: bool = True) -> tuple[float, float]:
     """What a 1-process run's CPU allows `cores` workers: (1) if each event costs the machine
     what it did, the machine saturates at cores / busy cores; (2) if a worker is bound by its own
     core and everything else (server, load generator, the rest) grows with the events, at
-    cores / (1 + rest / bot). With `other` False, as if nothing else ran on the machine. The
+    cores / (1 + rest / bot). With `other` False, as if nothing else ran on the machine (other programs' processes
+    and PostgreSQL backends left out). The
     probe's backend (the benchmark's polling) counts with the load generator; interrupt time
     (the loopback network's packets, mostly the run's own) is counted as the run's."""
-    rest = sum(usage.parts[p] for p in ("postgres", "probe", "loadgen", "irq")) + (
-        usage.parts["other"] if other else 0.0
-    )
+    rest = sum(usage.parts[p] for p in ("postgres", "probe", "loadgen", "irq"))
+    if other:
+        rest += usage.parts["other"] + usage.parts["pg others"]
     bot = usage.parts["mockpanel"]
-    busy = usage.busy_cores - (0.0 if other else usage.parts["other"] / usage.seconds)
+    busy = usage.busy_cores - (0.0 if other else (usage.parts["other"] + usage.parts["pg others"]) / usage.seconds)
     return cores / busy, cores / (1 + rest / bot) if bot > 0 else float("nan")
 
 
@@ -309,7 +317,7 @@ async def main(argv: list[str] | None = None) -> int:
     for label, pick in (("handled (whole window)", "all_cpu"), ("acked (ack phase)", "ack_cpu")):
         for other in (True, False):
             found = [ceilings(getattr(r, pick), cores, other) for r in ones]
-            rest = "postgres + probe + loadgen + irq" + (" + other" if other else "")
+            rest = "postgres + probe + loadgen + irq" + (" + other + pg others" if other else "")
             print(
                 f"    {label + ('' if other else ', other left out'):<40} {cores} / busy cores"
                 f" {statistics.median(c for c, _ in found):.2f};  {cores} / (1 + ({rest}) / mockpanel)"
