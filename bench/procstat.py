@@ -8,9 +8,12 @@ cutime + cstime once the parent reaps it: so a group is sampled with its root's 
 children, and a member that vanished counts as what its parent gained for it minus what it had
 at the start. The machine's busy time is /proc/stat's user + nice + system + irq + softirq
 (steal, the hypervisor giving our vCPUs to someone else, is shown apart: it is not our work).
-Interrupt time (irq + softirq: mostly the loopback network's packets between the processes)
-belongs to no process's utime/stime, so it is a part of its own, "irq"; "other" is what is
-left: other processes, including ones that started and ended inside the window (those are in
+Interrupt time (irq + softirq: mostly the loopback network's packets between the processes) is
+shown apart too, but it is not a part of the sum: this kernel (CONFIG_TICK_CPU_ACCOUNTING, no
+IRQ_TIME_ACCOUNTING) charges an interrupt's tick to the stime of the process it interrupted as
+well, so most of it is inside the processes' figures already. "other" is what is left of the
+machine's busy time: other processes, interrupts that came while a CPU was idle, and processes
+that started and ended inside the window (those are in
 the figure but not in the list of other commands: a parent's reaped-children count holds the
 whole life of a child that ends, not its share of the window).
 """
@@ -176,6 +179,7 @@ class Usage:
     busy_cores: float
     steal_cores: float
     others: list[tuple[str, float]]  # the other processes that used most, by command (seconds)
+    irq: float  # seconds of interrupt time, mostly inside the parts already (see above)
 
     def per_event_ms(self, events: int) -> dict[str, float]:
         return {name: cpu * 1000 / events for name, cpu in self.parts.items()}
@@ -222,26 +226,28 @@ class Meter:
         busy = (after.machine[0] - before.machine[0]) / TICK
         steal = (after.machine[1] - before.machine[1]) / TICK
         seconds = after.at - before.at
-        parts["irq"] = (after.machine[3] - before.machine[3]) / TICK
         parts["other"] = busy - sum(parts.values())
+        irq = (after.machine[3] - before.machine[3]) / TICK
         by_command: dict[str, int] = {}
         for key, (command, ticks) in after.rest.items():
             by_command[command] = by_command.get(command, 0) + ticks - before.rest.get(key, ("", 0))[1]
         others = sorted(((c, t / TICK) for c, t in by_command.items() if t > 0), key=lambda ct: -ct[1])
-        return Usage(seconds, parts, busy / seconds, steal / seconds, others[:4])
+        return Usage(seconds, parts, busy / seconds, steal / seconds, others[:4], irq)
 
 
 def table(rows: Iterable[tuple[str, Usage, int]], names: list[str]) -> list[str]:
     """Lines of CPU ms per event by part, busy and steal cores, one line per (label, usage, events)."""
-    head = f"    {'window':<30}{'wall s':>7}" + "".join(f"{n + ' ms/ev':>16}" for n in [*names, "irq", "other", "all"])
+    head = f"    {'window':<30}{'wall s':>7}" + "".join(
+        f"{n + ' ms/ev':>16}" for n in [*names, "other", "all", "(irq)"]
+    )
     lines = [head + f"{'busy cores':>12}{'steal':>7}"]
     for label, usage, events in rows:
         per = usage.per_event_ms(events)
         total = sum(per.values())
         lines.append(
             f"    {label:<30}{usage.seconds:7.2f}"
-            + "".join(f"{per[n]:16.3f}" for n in [*names, "irq", "other"])
-            + f"{total:16.3f}{usage.busy_cores:12.2f}{usage.steal_cores:7.2f}"
+            + "".join(f"{per[n]:16.3f}" for n in [*names, "other"])
+            + f"{total:16.3f}{usage.irq * 1000 / events:16.3f}{usage.busy_cores:12.2f}{usage.steal_cores:7.2f}"
             + (
                 "   other: " + ", ".join(f"{c} {t * 1000 / events:.2f}" for c, t in usage.others)
                 if usage.others

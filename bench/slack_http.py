@@ -261,9 +261,8 @@ def ceilings(usage: Usage, cores: int, other: bool = True) -> tuple[float, float
     core and everything else (server, load generator, the rest) grows with the events, at
     cores / (1 + rest / bot). With `other` False, as if nothing else ran on the machine (other programs' processes
     and PostgreSQL backends left out). The
-    probe's backend (the benchmark's polling) counts with the load generator; interrupt time
-    (the loopback network's packets, mostly the run's own) is counted as the run's."""
-    rest = sum(usage.parts[p] for p in ("postgres", "probe", "loadgen", "irq"))
+    probe's backend (the benchmark's polling) counts with the load generator."""
+    rest = sum(usage.parts[p] for p in ("postgres", "probe", "loadgen"))
     if other:
         rest += usage.parts["other"] + usage.parts["pg others"]
     bot = usage.parts["mockpanel"]
@@ -317,7 +316,7 @@ async def main(argv: list[str] | None = None) -> int:
     for label, pick in (("handled (whole window)", "all_cpu"), ("acked (ack phase)", "ack_cpu")):
         for other in (True, False):
             found = [ceilings(getattr(r, pick), cores, other) for r in ones]
-            rest = "postgres + probe + loadgen + irq" + (" + other + pg others" if other else "")
+            rest = "postgres + probe + loadgen" + (" + other + pg others" if other else "")
             print(
                 f"    {label + ('' if other else ', other left out'):<40} {cores} / busy cores"
                 f" {statistics.median(c for c, _ in found):.2f};  {cores} / (1 + ({rest}) / mockpanel)"
@@ -327,12 +326,10 @@ async def main(argv: list[str] | None = None) -> int:
         usages: list[Usage] = [getattr(r, pick) for r in ones]
         own = statistics.median(u.parts["mockpanel"] / u.seconds for u in usages)
         rate = statistics.median(r.events / (r.handled if pick == "all_cpu" else r.acked) for r in ones)
-        ours = statistics.median(
-            sum(u.parts[p] for p in [*PARTS, "irq"]) / r.events for u, r in zip(usages, ones, strict=True)
-        )
+        ours = statistics.median(sum(u.parts[p] for p in PARTS) / r.events for u, r in zip(usages, ones, strict=True))
         print(
             f"    {label}: the 1-process bot used {own:.2f} of a core (1.00 = bound by its own CPU); at"
-            f" {ours * 1000:.2f} ms CPU an event (bot + server + probe + load generator + irq) {cores} cores saturate at"
+            f" {ours * 1000:.2f} ms CPU an event (bot + server + probe + load generator) {cores} cores saturate at"
             f" {cores / ours:,.0f} events/s = {cores / ours / rate:.2f} x the 1-process {rate:,.0f}/s"
         )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
