@@ -15,13 +15,17 @@ costs the server and the client; and the core's own Python CPU per rating event.
    keys), with one multi-row statement per table per batch (`INSERT … SELECT FROM unnest(…)`,
    `ON CONFLICT` where our code upserts), the batch's deltas merged first (a board row touched
    by 200 ratings is written once), the rank-count triggers paused as the store's batch writer
-   pauses them and the merged counts written once, one transaction per `--batch` events. It keeps
-   every aggregate it needs in memory (no read at all), so it is more than any real store does.
-3. The core's Python CPU per rating event: the same events through `Dispatcher.handle` on a
-   SQLite store, the CPU of the event loop's thread only (the store's SQL runs in its own
-   thread): the Python a process spends per event before any database work.
-Then: the best a single process could do = min(ceiling, 1 / core CPU, cores / (core CPU +
-server CPU of the ceiling)), against 2.0 x the baseline.
+   pauses them and the merged counts written once, one transaction per batch: `--batches`,
+   100 (what 100 events in flight allow, each waiting for its own commit) and 1,000 by default.
+   It keeps every aggregate it needs in memory (no read at all), so it does less than any real
+   store could. Each turn's CPU: the server's processes and this client's (bench/procstat.py).
+3. The core's Python CPU per rating event (bench/core_cpu.py): the same events through the
+   real `Dispatcher.handle` on a SQLite store, the event loop thread's CPU plus the store's
+   Python in SQLite's thread, sqlite3's own calls left out.
+Then the best a single process could do: min(1 / Python, cores / (Python + the ceiling's
+server CPU)), with the Python of the core alone and with the ceiling's client CPU added (the
+process's Python overlapped perfectly with the server's work), and the measured ceiling with
+the core's Python in series; each against 2.0 x the baseline.
 """
 
 from __future__ import annotations
