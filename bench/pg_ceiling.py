@@ -278,6 +278,8 @@ async def rounds(url: str, sizes: Sizes) -> tuple[dict[str, list[Turn]], bool]:
         base = await open_baseline(ceiling_url)
         try:
             server = postmaster_of(int(await conn.fetchval("SELECT pg_backend_pid()")))
+            if server is None:
+                print("  (the server's processes are not on this machine: its CPU below is 0, not measured)")
             meter = Meter({"postgres": lambda: server}, self_name="client", explicit=("pg others",))
             writer = Ceiling(conn)
             await writer.load()

@@ -159,6 +159,8 @@ async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes
         probe = await asyncpg.connect(db_url)
         probe_pid = int(await probe.fetchval("SELECT pg_backend_pid()"))
         server = postmaster_of(probe_pid)
+        if server is None:
+            print("  (the server's processes are not on this machine: its CPU below is 0, not measured)")
         # The probe's backend (this benchmark polling for the end) is counted apart from the server's.
         meter = Meter(
             {"mockpanel": lambda: process.pid, "probe": lambda: probe_pid, "postgres": lambda: server},
