@@ -14,6 +14,7 @@ import os
 import secrets
 import statistics
 import time
+import urllib.parse
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,9 @@ from bot.core.rounds.ratings import DEFAULT_RATING_EMOJI
 from bot.storage.pg_schema import safe_url
 from bot.storage.postgres import PostgresStore, with_schema
 
+# Every connection the benchmarks make in their schemas says so (asyncpg passes the URL's
+# application_name to the server), so their CPU accounting can tell other clients' backends apart.
+APPLICATION = "mockpanel-bench"
 SETTINGS = ("server_version", "fsync", "synchronous_commit", "wal_sync_method", "shared_buffers")
 
 
@@ -38,11 +42,18 @@ async def bench_schema(url: str) -> AsyncIterator[str]:
     try:
         await conn.execute(f"CREATE SCHEMA {schema}")
         try:
-            yield with_schema(url, schema)
+            yield tagged(with_schema(url, schema))
         finally:
             await conn.execute(f"DROP SCHEMA {schema} CASCADE")
     finally:
         await conn.close()
+
+
+def tagged(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "application_name"]
+    query.append(("application_name", APPLICATION))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
 async def describe(url: str) -> str:

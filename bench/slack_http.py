@@ -10,6 +10,11 @@ every (rater, answer) pair sends one `reaction_added`, signed as Slack signs it,
 at a time. Two figures per round (see bench/README.md):
 - acked/s: requests answered 200 (the event is in the inbox: kept, not yet handled);
 - handled/s: from the first request until every rating is committed and the inbox is empty.
+Each run also accounts for the CPU of the measured window (bench/procstat.py): the bot's
+process(es), the PostgreSQL server's processes, this benchmark's own process (the load
+generator, and the fake Slack, which runs in it), and everything else on the machine; CPU ms
+per event of each, and the machine's busy cores. From the 1-process runs it prints the ceiling
+that arithmetic allows 2 workers on this machine's cores.
 A benchmark, not a test: it asserts no time, but it does check every rating counted once.
 """
 
@@ -36,7 +41,9 @@ sys.path.insert(0, str(ROOT))  # the fakes live in tests/, beside bot/
 
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
-from ingest_pg import bench_schema  # noqa: E402
+from ingest_pg import APPLICATION, bench_schema  # noqa: E402
+from procstat import Meter, Sample, Usage, foreign_backends, postmaster_of  # noqa: E402
+from procstat import table as cpu_table  # noqa: E402
 
 from bot.adapters.slack.config import EVENTS_PATH  # noqa: E402
 from bot.storage.pg_schema import safe_url  # noqa: E402
@@ -66,7 +73,9 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def mockpanel(fake: FakeSlack, db_url: str, port: int, workers: int | None) -> AsyncIterator[None]:
+async def mockpanel(
+    fake: FakeSlack, db_url: str, port: int, workers: int | None
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """`mockpanel run slack --http` (with `--workers N` when given), until every process
     listens; stopped with Ctrl-C afterwards, as a person would."""
     env = {
@@ -99,7 +108,7 @@ async def mockpanel(fake: FakeSlack, db_url: str, port: int, workers: int | None
             await asyncio.wait_for(listening.wait(), 60)
         except TimeoutError:
             raise SystemExit("mockpanel did not start listening:\n" + "".join(log[-40:])) from None
-        yield
+        yield process
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
@@ -122,7 +131,7 @@ def new_posts(fake: FakeSlack, channel: str, before: int) -> list[Posted]:
 async def until(probe: asyncpg.Connection, sql: str, want: int, timeout: float = 300) -> None:
     async def watch() -> None:
         while int(await probe.fetchval(sql)) != want:
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.02)  # a look costs the server a little CPU, counted as its own
 
     await asyncio.wait_for(watch(), timeout)
 
@@ -135,6 +144,9 @@ class Result:
     handled: float  # seconds until every rating was committed and the inbox was empty
     ratings: int
     received: int  # sum of received_n over the community's all-time board: each rating once
+    ack_cpu: Usage  # first request -> last 200
+    all_cpu: Usage  # first request -> every rating committed and the inbox empty
+    drain_cpu: Usage  # last 200 -> every rating committed
 
     @property
     def ok(self) -> bool:
@@ -143,8 +155,21 @@ class Result:
 
 async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes: Sizes) -> Result:
     port = free_port()
-    async with bench_schema(server_url) as db_url, mockpanel(fake, db_url, port, workers):
+    async with bench_schema(server_url) as db_url, mockpanel(fake, db_url, port, workers) as process:
         probe = await asyncpg.connect(db_url)
+        probe_pid = int(await probe.fetchval("SELECT pg_backend_pid()"))
+        server = postmaster_of(probe_pid)
+        if server is None:
+            print("  (the server's processes are not on this machine: its CPU below is 0, not measured)")
+        # The probe's backend (this benchmark polling for the end) is counted apart from the server's.
+        meter = Meter(
+            {"mockpanel": lambda: process.pid, "probe": lambda: probe_pid, "postgres": lambda: server},
+            explicit=("pg others",),
+        )
+
+        async def sample() -> Sample:  # other programs' backends on a shared server are not the run's
+            return meter.sample({"pg others": await foreign_backends(probe, APPLICATION)})
+
         url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
         d = SlackDriver(fake, HttpTransport(url))
         try:
@@ -187,12 +212,16 @@ async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes
                             statuses.append(response.status)
                             await response.read()
 
+                first = await sample()
                 started = time.perf_counter()
                 await asyncio.gather(*(sender() for _ in range(sizes.in_flight)))
                 acked = time.perf_counter() - started
+                at_ack = await sample()
                 await until(probe, "SELECT COUNT(*) FROM ratings", len(requests))
                 await until(probe, "SELECT COUNT(*) FROM inbox", 0)
                 handled = time.perf_counter() - started
+                # Before the process stops: its backends are still alive, and so are its workers.
+                last = await sample()
             refused = [s for s in statuses if s != 200]
             if refused:
                 print(f"  {len(refused)} requests not acked 200: {sorted(set(refused))}")
@@ -203,7 +232,10 @@ async def one_round(fake: FakeSlack, server_url: str, workers: int | None, sizes
         finally:
             await d.close()
             await probe.close()
-    return Result(workers or 1, len(requests), acked, handled, ratings, received)
+    return Result(
+        workers or 1, len(requests), acked, handled, ratings, received,
+        meter.usage(first, at_ack), meter.usage(first, last), meter.usage(at_ack, last),
+    )  # fmt: skip
 
 
 def show(result: Result) -> None:
@@ -213,6 +245,31 @@ def show(result: Result) -> None:
         f" handled {result.events / result.handled:7,.0f}/s ({result.handled:.2f} s);"
         f" ratings {result.ratings:,}, counted {result.received:,}{'' if result.ok else '  MISMATCH'}"
     )
+    rows = [
+        ("ack phase (start -> last 200)", result.ack_cpu),
+        ("drain (last 200 -> handled)", result.drain_cpu),
+        ("whole (start -> handled)", result.all_cpu),
+    ]
+    for line in cpu_table([(label, usage, result.events) for label, usage in rows], ["pg others", *PARTS]):
+        print(line)
+
+
+PARTS = ["mockpanel", "postgres", "probe", "loadgen"]  # the run's; "pg others" counts as other
+
+
+def ceilings(usage: Usage, cores: int, other: bool = True) -> tuple[float, float]:
+    """What a 1-process run's CPU allows `cores` workers: (1) if each event costs the machine
+    what it did, the machine saturates at cores / busy cores; (2) if a worker is bound by its own
+    core and everything else (server, load generator, the rest) grows with the events, at
+    cores / (1 + rest / bot). With `other` False, as if nothing else ran on the machine (other programs' processes
+    and PostgreSQL backends left out). The
+    probe's backend (the benchmark's polling) counts with the load generator."""
+    rest = sum(usage.parts[p] for p in ("postgres", "probe", "loadgen"))
+    if other:
+        rest += usage.parts["other"] + usage.parts["pg others"]
+    bot = usage.parts["mockpanel"]
+    busy = usage.busy_cores - (0.0 if other else (usage.parts["other"] + usage.parts["pg others"]) / usage.seconds)
+    return cores / busy, cores / (1 + rest / bot) if bot > 0 else float("nan")
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -255,6 +312,27 @@ async def main(argv: list[str] | None = None) -> int:
         print(
             f"  ratio --workers {args.workers} / 1 process, median of {len(pairs)} rounds: handled {handled:.2f},"
             f" acked {acked:.2f}   (target >= 1.6 on 2 cores)"
+        )
+    cores = os.cpu_count() or 1
+    print(f"  ceiling for {args.workers} workers on {cores} cores from the 1-process runs (median of {len(ones)}):")
+    for label, pick in (("handled (whole window)", "all_cpu"), ("acked (ack phase)", "ack_cpu")):
+        for other in (True, False):
+            found = [ceilings(getattr(r, pick), cores, other) for r in ones]
+            rest = "postgres + probe + loadgen" + (" + other + pg others" if other else "")
+            print(
+                f"    {label + ('' if other else ', other left out'):<40} {cores} / busy cores"
+                f" {statistics.median(c for c, _ in found):.2f};  {cores} / (1 + ({rest}) / mockpanel)"
+                f" {statistics.median(c for _, c in found):.2f}   (per run: {', '.join(f'{a:.2f}/{b:.2f}' for a, b in found)})"
+            )
+    for label, pick in (("handled", "all_cpu"), ("acked", "ack_cpu")):
+        usages: list[Usage] = [getattr(r, pick) for r in ones]
+        own = statistics.median(u.parts["mockpanel"] / u.seconds for u in usages)
+        rate = statistics.median(r.events / (r.handled if pick == "all_cpu" else r.acked) for r in ones)
+        ours = statistics.median(sum(u.parts[p] for p in PARTS) / r.events for u, r in zip(usages, ones, strict=True))
+        print(
+            f"    {label}: the 1-process bot used {own:.2f} of a core (1.00 = bound by its own CPU); at"
+            f" {ours * 1000:.2f} ms CPU an event (bot + server + probe + load generator) {cores} cores saturate at"
+            f" {cores / ours:,.0f} events/s = {cores / ours / rate:.2f} x the 1-process {rate:,.0f}/s"
         )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"  load average after: {load}")
