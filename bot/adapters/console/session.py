@@ -223,6 +223,12 @@ class ConsoleSession:
             await self._wait(m.group(1))
         elif text.startswith("!"):
             self.outbox.write("Unknown console command, or a part is missing. Type !help.")
+        elif text.startswith("/"):  # on Discord and Slack too, /word is a command, never an answer
+            word = text.split()[0]
+            self.outbox.write(
+                f"({word} is not a command here: the bot's start with /mock, the console's with ! "
+                "(!as NAME, !quit, !help))"
+            )
         else:
             thread = self.outbox.latest_question()
             if thread is None:

@@ -134,6 +134,21 @@ async def test_bad_console_lines_get_one_clear_line(
     assert expected in "\n".join(printed)
 
 
+@pytest.mark.parametrize("line", ["/quit", "/as Bob", "/help me"])
+async def test_a_slash_word_is_never_posted_as_an_answer(
+    line: str, console: tuple[ConsoleSession, list[str], Runtime]
+) -> None:
+    session, printed, _ = console
+    for setup in ("/mock qotd post", "!as Alice"):
+        await session.line(setup)
+    printed.clear()
+    assert await session.line(line)
+    word = line.split()[0]
+    assert printed == [
+        f"({word} is not a command here: the bot's start with /mock, the console's with ! (!as NAME, !quit, !help))"
+    ]
+
+
 async def test_an_unexpected_failure_is_one_line_not_a_traceback(
     console: tuple[ConsoleSession, list[str], Runtime],
 ) -> None:
