@@ -78,6 +78,7 @@ class ConsoleOutbox:
     write: Callable[[str], None] = print
     posts: list[ConsolePost] = field(default_factory=list)
     session: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    names: dict[str, str] = field(default_factory=dict)  # user id -> the name typed in !as
 
     async def post(
         self, tenant: str, channel_id: str, message: Message, thread_id: str | None = None, *, key: str | None = None
@@ -90,7 +91,8 @@ class ConsoleOutbox:
         return message_id
 
     async def notify(self, tenant: str, note: Notify, *, key: str | None = None) -> None:
-        self.write(f"\n(private to {note.user_id}) {render_message(note.message, self.clock.now())}")
+        name = self.names.get(note.user_id, note.user_id)
+        self.write(f"\n(private to {name}) {render_message(note.message, self.clock.now())}")
 
     def short(self, message_id: str) -> str:
         return next((p.short for p in self.posts if p.message_id == message_id), "of an earlier session")
@@ -115,6 +117,7 @@ class ConsoleSession:
         self.clock = clock
         self.organisers = {o.lower() for o in organisers}
         self.members: dict[str, str] = {o.lower(): o for o in organisers}  # who has been played
+        outbox.names = self.members  # a user id is the lower-cased name
         self.user = self._actor(organisers[0] if organisers else "you")
         self.counter = 0
         self.last_reply_id: str | None = None

@@ -225,3 +225,14 @@ def test_countdowns_round_the_way_people_read_them() -> None:
     assert relative(now + timedelta(seconds=150), now) == "in 2 min 30 s"
     assert relative(now + timedelta(hours=24), now) == "in 24 h"
     assert relative(now + timedelta(seconds=0.2), now) == "now"
+
+
+async def test_a_private_note_names_the_person_as_they_were_typed(
+    console: tuple[ConsoleSession, list[str], Runtime],
+) -> None:
+    session, printed, _ = console
+    for line in ("/mock qotd post", "!as Alice"):
+        await session.line(line)
+    printed.clear()
+    await session.line("I organised the team and we cut costs by 20%.")
+    assert any(line.startswith("\n(private to Alice) == On your answer ==") for line in printed)
