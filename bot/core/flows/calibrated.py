@@ -25,6 +25,7 @@ from bot.core.text import user_text
 from bot.core.views import area_label, render_leaderboard
 
 CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCache
+CALIBRATION = "calibration"  # ctx.memo's key for the event's calibration, once it has one
 # The commands that read the calibration (weak areas, the calibrated board, raters, report,
 # export): the dispatcher has it ready before their transaction.
 _READERS = {"me", "practice", "raters", "report", "privacy export"}
@@ -50,14 +51,14 @@ async def prepare(cache: CalibrationCache, store: Store, event: Event) -> None:
 async def calibration(ctx: Context) -> Calibration:
     """The community's rater calibration: the dispatcher's cache (every calibrated read shares
     it), once per event; without one (a flow run on its own), computed here."""
-    found = ctx.memo.get("calibration")
+    found = ctx.memo.get(CALIBRATION)
     if not isinstance(found, Calibration):
         cache = ctx.memo.get(CACHE)
         if isinstance(cache, CalibrationCache):
             found = await cache.within(ctx.store, ctx.tenant)
         else:
             found = (await compute(ctx.store, ctx.tenant, 0, ctx.now)).calibration
-        ctx.memo["calibration"] = found
+        ctx.memo[CALIBRATION] = found
     return found
 
 

@@ -14,6 +14,7 @@ import pytest
 from bot.core.banks import Library
 from bot.core.calibration import Calibration, Rated, calibrate
 from bot.core.clock import FakeClock
+from bot.core.home import home_messages
 from bot.storage.coaching_store import CoachingMethods
 from tests.fakes.harness import Harness, text_of
 from tests.unit.flows.test_calibrated import ANSWER, community, question
@@ -139,3 +140,18 @@ async def test_calibrated_reads_inside_the_transaction_when_nothing_prepared_the
     assert reads == ["transaction"]
     assert "calibrated 4.00" in text_of(await h.command("dee", "me"))
     assert reads == ["transaction"]  # kept for the next one
+
+
+async def test_the_slack_app_home_shares_the_kept_calibration(h: Harness, reads: list[str]) -> None:
+    """The App Home (read-only, no transaction) opens often: it fits only after a rating change,
+    and what it shows is exact, as /mock me's is."""
+    await community(h)
+    await h.command("dee", "me")
+    for _ in range(2):
+        shown = await home_messages(h.dispatcher, h.tenant, h.actor("dee"))
+        assert "calibrated 4.00" in "\n".join(m.text for m in shown)
+    assert reads == ["store"]  # /mock me's fit, kept for both App Home views
+    answer = await dee_answer(h)
+    await h.react("fair", answer, 3, channel="c5")
+    await home_messages(h.dispatcher, h.tenant, h.actor("dee"))
+    assert reads == ["store", "store"]  # a rating changed: fitted again, outside any transaction
