@@ -42,7 +42,7 @@ Posts are numbered [m1], [m2], …; use those numbers below.
 
   /mock …              a command, as on Discord or Slack (/mock help lists them)
   !as NAME             become NAME (the first name you started as is an organiser)
-  TEXT                 answer the latest question (in its thread)
+  TEXT                 answer the latest question (in its thread); not a /word other than /mock
   !reply N TEXT        post TEXT in the thread of message mN (answers a question, or a follow-up)
   !edit N TEXT         change your message mN (an answer can change until rating starts)
   !react N 1-5         rate answer mN from 1 to 5 (or !react N EMOJI for any emoji)
