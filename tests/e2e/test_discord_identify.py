@@ -1,12 +1,14 @@
 """IDENTIFY spacing against the fake Discord's rate limit (one IDENTIFY per window per bucket
 `shard % max_concurrency`, the excess refused with an Invalid Session), in one process: its
 own shards are spaced on either engine; on PostgreSQL shards of different buckets do not wait
-for each other's window, and a lost session IDENTIFYs again through the gate. Two processes
+for each other's window, and a lost session IDENTIFYs again through the gate (it waits
+for another process's hold on it). Two processes
 started together: tests/e2e/test_discord_shards_pg.py."""
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from bot.core.banks import Library
 from bot.core.clock import FakeClock
 from bot.core.pacing import unpaced
 from bot.runtime import build
+from bot.storage.postgres import PostgresStore
 from tests.e2e.test_discord_shards import fake_with_guilds
 from tests.fakes.discord_env import client_running
 from tests.fakes.discord_fake import FakeDiscord
@@ -28,6 +31,7 @@ from tests.fakes.discord_fake import FakeDiscord
 WINDOW = 0.4  # the fake's IDENTIFY window (Discord's is 5 seconds)
 DELAY = 0.5  # the bot's identify_delay: at least the window
 LONG = 30.0  # longer than any wait in these tests (client_running gives up after 10 s)
+HOLD = 2.0  # another process's hold on the gate: well past DELAY
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -77,8 +81,16 @@ async def test_shards_of_different_buckets_do_not_wait_for_each_other(pg_url: st
 async def test_a_lost_session_identifies_again_through_the_gate(pg_url: str, library: Library) -> None:
     async with fake_with_guilds(2) as fake:
         fake.gateway.identify_window = WINDOW
-        async with sharded(fake, pg_url, library, DELAY):
-            async with fake.gateway.outage(resume=False, shard=1):  # op 9: shard 1 must IDENTIFY anew
-                pass
+        async with sharded(fake, pg_url, library, DELAY) as client:
+            other = await PostgresStore.open(pg_url, migrate=False)  # another process on the database
+            try:
+                async with fake.gateway.outage(resume=False, shard=1):  # op 9: shard 1 must IDENTIFY anew
+                    # Meanwhile the other process IDENTIFYs in the same bucket and holds the gate.
+                    await other.pass_gate(f"discord:identify:{client.application_id or 0}:0", HOLD)
+                    held = time.monotonic()
+            finally:
+                await other.close()
             assert fake.gateway.identified[-1] == (1, 2) and len(fake.gateway.identified) == 3
             assert fake.gateway.invalidated == []
+            # Without the gate the new IDENTIFY would come DELAY after the reconnect, well before.
+            assert fake.gateway.identified_at[-1] - held >= HOLD - 0.1
