@@ -72,6 +72,9 @@ class Dispatcher:
             except MockpanelError as error:
                 return [Message(text=str(error))]
             return [Message(text=note)] if note else []
+        # A big community's calibration is fitted (slowly) before the channel's turn is taken,
+        # so the channel's other events need not wait for it; within the turn it comes from the cache.
+        await calibrated.prepare(self.calibrations, self.store, event)
         async with self._lock(event):
             try:
                 handled = await self._handle_once(event, now)
@@ -119,11 +122,9 @@ class Dispatcher:
         return await self._in_transaction(event, now)
 
     async def _in_transaction(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
-        # A community's own banks are parsed (slowly, for a big one) and its rater calibration
-        # fitted (slowly, for a big one) before the transaction holds the store, not inside
-        # it; within it they come from the caches.
+        # A community's own banks are parsed (slowly, for a big one) before the transaction
+        # holds the store, not inside it; within it they come from the cache.
         await self.libraries.get(event.tenant)
-        await calibrated.prepare(self.calibrations, self.store, event)
         async with self.store.transaction() as tx:
             await tx.take_turn(event.tenant, _turn_scope(event))  # across processes, too
             if not await self._claim(tx, event, now):

@@ -15,6 +15,7 @@ from bot.storage.scores import (
     answer_columns,
     answer_from_row,
     apply_rating,
+    lock_ratings,
     touch_user,
     withdraw_answer,
 )
@@ -235,6 +236,15 @@ def delete_user(db: Db, tenant: str, user_id: str, at: datetime) -> None:
         " FROM ratings r JOIN answers a ON a.id = r.answer_id WHERE r.tenant = ? AND r.rater_id = ?",
         (tenant, user_id),
     ).fetchall()
+    received = db.execute(
+        "SELECT r.answer_id, r.rater_id, r.dimension FROM ratings r JOIN answers a ON a.id = r.answer_id"
+        " WHERE a.tenant = ? AND a.user_id = ? AND a.withdrawn = 0",
+        (tenant, user_id),
+    ).fetchall()
+    lock_ratings(
+        db,
+        [(int(row[2]), str(row[0]), str(row[1])) for row in given] + [(int(a), str(r), str(d)) for a, r, d in received],
+    )
     for row in given:
         apply_rating(db, RatingChange(answer_from_row(row[2:]), row[0], "", None, at, row[1]))
     for (answer_id,) in db.execute(

@@ -8,7 +8,7 @@ is only looked up, stored and added up (bot.storage.batch).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -103,10 +103,9 @@ def apply_rating(db: Db, change: RatingChange) -> bool:
     latest change, changes nothing)."""
     answer = change.answer
     key = (answer.id, change.rater_id, change.dimension)
-    if is_postgres(db):
-        # Two processes with changes of one rating take turns (held until the commit), so the
-        # one that reads second sees the first one's change.
-        db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("\x1f".join(map(str, key)),))
+    # Two processes with changes of one rating take turns (held until the commit), so the one
+    # that reads second sees the first one's change.
+    lock_ratings(db, [key])
     # One look-up: is the answer still there, the stored rating, and its latest logged order.
     found = db.execute(
         "SELECT a.withdrawn, r.score, r.created_at, (SELECT MAX(ord) FROM rating_log l"
@@ -183,6 +182,16 @@ def _count_move(
     pending.rating_counted(db, answer.tenant, move.delta_sum, move.delta_n)
 
 
+def lock_ratings(db: Db, keys: Iterable[tuple[int, str, str]]) -> None:
+    """On PostgreSQL, the turn of each (answer, rater, dimension) rating, held to the commit
+    (SQLite's one writer takes turns already). A change of many ratings takes all of them
+    first, in one order: taken one by one between writes, a rating's turn would be asked for
+    while holding the row a single rating's trigger (rating_versions) waits on: a deadlock."""
+    if is_postgres(db):
+        for key in sorted(set(keys)):
+            db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("\x1f".join(map(str, key)),))
+
+
 def withdraw_answer(db: Db, answer_id: int, at: datetime) -> None:
     """A deleted answer takes its points and every rating it received with it."""
     row = db.execute(f"SELECT {_ANSWER_COLUMNS}, streak_points FROM answers WHERE id = ?", (answer_id,)).fetchone()
@@ -191,6 +200,7 @@ def withdraw_answer(db: Db, answer_id: int, at: datetime) -> None:
     answer = answer_from_row(row)
     with staged(db) as pending:
         raters = db.execute("SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)).fetchall()
+        lock_ratings(db, [(answer.id, str(rater_id), str(dimension)) for rater_id, dimension in raters])
         for rater_id, dimension in raters:
             apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension))
         db.execute("UPDATE answers SET withdrawn = 1 WHERE id = ?", (answer_id,))

@@ -155,3 +155,27 @@ async def test_the_slack_app_home_shares_the_kept_calibration(h: Harness, reads:
     await h.react("fair", answer, 3, channel="c5")
     await home_messages(h.dispatcher, h.tenant, h.actor("dee"))
     assert reads == ["store", "store"]  # a rating changed: fitted again, outside any transaction
+
+
+async def test_the_channels_other_events_go_on_while_a_big_communitys_ratings_are_read(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fit is brought up to date before the event takes its channel's turn: a /mock me in
+    a big community does not hold up the next event in the same channel."""
+    await community(h)
+    await dee_answer(h)  # a change since the last fit: the next /mock me must read again
+    started, release = asyncio.Event(), asyncio.Event()
+    original = CoachingMethods.rater_score_counts
+
+    async def held(self: CoachingMethods, tenant: str) -> list[tuple[str, int, int]]:
+        started.set()
+        await asyncio.wait_for(release.wait(), 10)
+        return await original(self, tenant)
+
+    monkeypatch.setattr(CoachingMethods, "rater_score_counts", held)
+    me = asyncio.create_task(h.command("dee", "me"))
+    await asyncio.wait_for(started.wait(), 10)
+    assert "/mock" in text_of(await asyncio.wait_for(h.command("ann", "help"), 5))
+    assert not me.done()
+    release.set()
+    assert "calibrated" in text_of(await asyncio.wait_for(me, 10))

@@ -1,0 +1,88 @@
+"""A change of many ratings at once (a withdrawn answer, an erased member) takes every rating's
+turn before its first write. Taken one by one between writes, it would ask for a rating's turn
+while holding the community's rating_versions row (every rating write's trigger moves it), and
+a single re-rating holding that turn and waiting on the row makes a deadlock: PostgreSQL breaks
+it after a second and the event is handled again. The order is what the test checks: a
+deadlock needs two transactions to interleave just so, and is broken and retried anyway."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import pytest
+
+from bot.storage import community, scores
+from bot.storage.postgres import PostgresStore
+from bot.storage.sql import Cursor, Db
+from tests.store.helpers import T0, TENANT, answer, new_round, rating
+
+RATING_WRITE = re.compile(r"^\s*(DELETE FROM|UPDATE|INSERT INTO) ratings\b")
+
+
+class Recording:
+    """The store's connection, with the statements it was given kept in order."""
+
+    dialect = "postgresql"
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self.statements: list[str] = []
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
+        self.statements.append(sql)
+        return self.db.execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any:
+        self.statements.append(sql)
+        return self.db.executemany(sql, parameters)
+
+
+@pytest.fixture
+async def pg_store(pg_url: str) -> Any:
+    store = await PostgresStore.open(pg_url)
+    yield store
+    await store.close()
+
+
+async def rated_scene(store: PostgresStore) -> int:
+    """Dee's answer with two overall and two rubric ratings; Dee has rated Ann's answer too."""
+    round_id = await new_round(store, kind="qotd")
+    dees, anns = await answer(store, round_id, "dee"), await answer(store, round_id, "ann")
+    for rater in ("ann", "bob"):
+        await store.apply_rating(rating(dees, rater, 4))
+        await store.apply_rating(rating(dees, rater, 3, dimension="structure"))
+    await store.apply_rating(rating(anns, "dee", 5))
+    return dees.id
+
+
+async def recorded(store: PostgresStore, work: Callable[[Db], None]) -> list[str]:
+    found: list[str] = []
+
+    def run(db: Db) -> None:
+        recording = Recording(db)
+        work(recording)
+        found.extend(recording.statements)
+
+    await store._write(run)
+    return found
+
+
+def assert_every_turn_before_the_first_write(statements: list[str], turns: int) -> None:
+    locks = [i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql]
+    writes = [i for i, sql in enumerate(statements) if RATING_WRITE.match(sql)]
+    assert len(writes) >= turns and len(locks) >= turns
+    assert max(locks[:turns]) < min(writes), "a rating's turn taken after a rating was written"
+
+
+async def test_a_withdrawn_answer_takes_its_ratings_turns_before_writing(pg_store: PostgresStore) -> None:
+    dees = await rated_scene(pg_store)
+    statements = await recorded(pg_store, lambda db: scores.withdraw_answer(db, dees, T0))
+    assert_every_turn_before_the_first_write(statements, turns=4)
+
+
+async def test_an_erased_member_takes_every_turn_before_writing(pg_store: PostgresStore) -> None:
+    await rated_scene(pg_store)
+    statements = await recorded(pg_store, lambda db: community.delete_user(db, TENANT, "dee", T0))
+    assert_every_turn_before_the_first_write(statements, turns=5)  # 4 received, 1 given
