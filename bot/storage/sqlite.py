@@ -4,10 +4,10 @@ Every read and write is a small function run in a database thread. One loop hand
 writer's thread every write waiting at once, in one transaction (group commit). At 1,000
 events/s that is far cheaper than a thread hop per call and a commit per write, and each caller
 still learns its own result, a writer only once its transaction has committed.
-Reads outside a transaction go to a second, read-only connection with a thread of its own, also
-a trip at a time, so a long one (a big community's ratings, read before an event's
-transaction) never holds back anyone's writes: WAL lets it read the last commit while the writer
-writes. Every write is acknowledged only after its COMMIT, so a read asked for after a write's
+Reads outside a transaction go to read-only connections, each with a thread of its own and a
+trip at a time (bot.storage.sqlite_reads), so a long one (a big community's ratings, read
+before an event's transaction) never holds back anyone's writes, nor the reads that come after
+it: WAL lets them read the last commit while the writer writes. Every write is acknowledged only after its COMMIT, so a read asked for after a write's
 acknowledgement sees it. Each trip reads in one snapshot and ends it, so no reader holds back
 the checkpoints between trips. A `:memory:` database (a second connection would be another,
 empty database) and a store opened with `separate_reads=False` read through the writer's loop,
@@ -101,7 +101,7 @@ class SqliteStore(StoreMethods):
             await store._db.close()  # refused (a newer schema) or broken: nothing left open
             raise
         store._writer = asyncio.create_task(store._run_loop())
-        if checkpoint and path != ":memory:":
+        if checkpoint and path not in PRIVATE:
             store._checkpointer = asyncio.create_task(store._checkpoint_loop())
         return store
 
@@ -197,7 +197,7 @@ class SqliteStore(StoreMethods):
     async def transaction(self) -> AsyncIterator[SqliteStore]:
         """One event's whole handling in one transaction: reads see its own writes, and
         nothing of it is kept unless the block ends without an error. Other writes wait; reads
-        outside it go on (on the read-only connection) and see what was committed before it."""
+        outside it go on (on the read-only connections) and see what was committed before it."""
         async with self._exclusive:
             view = _Transaction(self)
             token = _INSIDE.set(self)
