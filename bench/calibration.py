@@ -7,6 +7,7 @@ community's ratings written meanwhile. A benchmark, not a test: it asserts nothi
     cd <checkout> && .venv/bin/python bench/calibration.py --answers 2000 --raters 3
     .venv/bin/python bench/calibration.py --answers 6667 --raters 3 --members 600    # ~ the 20,000 window
     .venv/bin/python bench/calibration.py --events --answers 6667 --members 600      # /mock me, cold and warm
+    .venv/bin/python bench/calibration.py --events --answers 6667 --members 600 --one-connection  # reads wait
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ async def fill(store: SqliteStore, ratings: list[Rated], members: int) -> None:
 async def events(args: argparse.Namespace) -> None:
     ratings = community(args.answers, args.raters, args.members)
     with tempfile.TemporaryDirectory() as tmp:
-        store = await SqliteStore.open(os.path.join(tmp, "bench.db"))
+        store = await SqliteStore.open(os.path.join(tmp, "bench.db"), separate_reads=not args.one_connection)
         try:
             started = time.perf_counter()
             await fill(store, ratings, args.members)
@@ -98,13 +99,17 @@ async def events(args: argparse.Namespace) -> None:
                 await dispatcher.handle(event)
                 return (time.perf_counter() - start) * 1000
 
-            async def other_rating(n: int) -> float:
-                # The other community's rating: the store write a reaction makes (bot.core.flows.ratings).
+            async def other_rating(n: int) -> tuple[float, float]:
+                # The other community's rating: the store read and write a reaction makes
+                # (bot.core.flows.ratings): (the write's ms, the read's and the write's ms).
                 start = time.perf_counter()
+                await store.rating_target(OTHER, "m0")
+                written = time.perf_counter()
                 await store.apply_rating(RatingChange(other, f"r{n}", "r", 1 + n % 5, T0))
-                return (time.perf_counter() - start) * 1000
+                end = time.perf_counter()
+                return (end - written) * 1000, (end - start) * 1000
 
-            async def during_me() -> tuple[float, list[float]]:
+            async def during_me() -> tuple[float, list[tuple[float, float]]]:
                 task = asyncio.create_task(me())
                 waits = []
                 n = 0
@@ -122,8 +127,10 @@ async def events(args: argparse.Namespace) -> None:
                     await store.apply_rating(RatingChange(
                         await store.answer_by_message(BIG, "m0"), "fresh", "fresh", 4, T0))  # type: ignore[arg-type]  # fmt: skip
                 took, waits = await during_me()
+                writes, reactions = [w for w, _ in waits], [r for _, r in waits]
                 print(f"/mock me ({label}): {took:.0f} ms; the other community's {len(waits)} ratings meanwhile: "
-                      f"median {statistics.median(waits):.1f} ms, max {max(waits):.0f} ms")  # fmt: skip
+                      f"write median {statistics.median(writes):.1f} ms, max {max(writes):.0f} ms; "
+                      f"read + write median {statistics.median(reactions):.1f} ms, max {max(reactions):.0f} ms")  # fmt: skip
         finally:
             await store.close()
 
@@ -135,6 +142,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--events", action="store_true", help="through the dispatcher on a SQLite store")
+    parser.add_argument("--one-connection", action="store_true",
+                        help="with --events: the store's reads on its writer's connection, as before")  # fmt: skip
     args = parser.parse_args()
     with open("/proc/loadavg") as f:
         print(f"load average: {' '.join(f.read().split()[:3])}")

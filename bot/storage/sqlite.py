@@ -1,10 +1,17 @@
 """The embedded store: SQLite through aiosqlite, WAL, numbered migrations, group commit.
 
-Every read and write is a small function run in the database thread. One loop hands that
-thread everything waiting at once: first the reads, outside any transaction, then the writes in
-one transaction (group commit). At 1,000 events/s that is far cheaper than a thread hop per
-call and a commit per write, and each caller still learns its own result, a writer only once
-its transaction has committed.
+Every read and write is a small function run in a database thread. One loop hands the
+writer's thread every write waiting at once, in one transaction (group commit). At 1,000
+events/s that is far cheaper than a thread hop per call and a commit per write, and each caller
+still learns its own result, a writer only once its transaction has committed.
+Reads outside a transaction go to read-only connections, each with a thread of its own and a
+trip at a time (bot.storage.sqlite_reads), so a long one (a big community's ratings, read
+before an event's transaction) never holds back anyone's writes, nor the reads that come after
+it: WAL lets them read the last commit while the writer writes. Every write is acknowledged only after its COMMIT, so a read asked for after a write's
+acknowledgement sees it. Each trip reads in one snapshot and ends it, so no reader holds back
+the checkpoints between trips. A `:memory:` database (a second connection would be another,
+empty database) and a store opened with `separate_reads=False` read through the writer's loop,
+before its writes, as one connection must.
 The deltas the batch's ratings and answers add to the boards are merged (bot.storage.batch)
 and written once per row at the end of the batch.
 Automatic checkpoints are off, and no checkpoint runs in the write path: a background task
@@ -30,6 +37,7 @@ from bot.core.errors import MockpanelError
 from bot.storage import batch
 from bot.storage.repositories import MEMO, RoundVersions, StoreMethods
 from bot.storage.sql import Db, read_migrations
+from bot.storage.sqlite_reads import BUSY_MS, Call, Outcome, Readers, run_reads, settle
 
 T = TypeVar("T")
 MAX_BATCH = 512
@@ -37,10 +45,10 @@ CHECKPOINT_EVERY = 0.1  # seconds between background checkpoint rounds
 CHECKPOINT_PASSES = 4  # passes a round, at most: each copies what the one before left
 CHECKPOINT_IDLE = 2.0  # seconds without a commit before the WAL is truncated
 CACHE_KIB = 65_536  # page cache of the main connection
+READERS = 2  # read-only connections: a long read on one, the other reads go on the other
+PRIVATE = ("", ":memory:")  # paths whose database exists only in its one connection
 WAL_LIMIT = 64 * 2**20  # bytes: a WAL that starts over is cut back to this
 
-_Call = tuple[Callable[[Db], Any], asyncio.Future[Any]]  # a function and its caller's future
-_Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
 # The store whose transaction the running task is inside: a call to that store's queue from
 # there would wait for the transaction that waits for it.
 _INSIDE: contextvars.ContextVar[SqliteStore | None] = contextvars.ContextVar("inside_transaction", default=None)
@@ -55,8 +63,9 @@ class SqliteStore(StoreMethods):
         self.path = path
         self.on_transaction: Callable[[float], None] | None = None  # seconds; bot/runtime.py meters it
         self._db: aiosqlite.Connection | None = None
-        self._reads: list[_Call] = []
-        self._writes: list[_Call] = []
+        self._readers: Readers | None = None  # None: reads run in the writer's loop
+        self._reads: list[Call] = []
+        self._writes: list[Call] = []
         self._pending = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -65,28 +74,34 @@ class SqliteStore(StoreMethods):
         self.batches = 0  # commits made, for the benchmark
 
     @classmethod
-    async def open(cls, path: str, *, migrate: bool = True, checkpoint: bool = True) -> SqliteStore:
+    async def open(
+        cls, path: str, *, migrate: bool = True, checkpoint: bool = True, separate_reads: bool = True
+    ) -> SqliteStore:
+        """`separate_reads=False` keeps one connection: reads wait for the writer (a benchmark's
+        "before"); a `:memory:` database always has one."""
         store = cls(path)
         store._db = await aiosqlite.connect(path, isolation_level=None)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=5000",
+            f"PRAGMA busy_timeout={BUSY_MS}",
             "PRAGMA wal_autocheckpoint=0",
             f"PRAGMA cache_size=-{CACHE_KIB}",
             f"PRAGMA journal_size_limit={WAL_LIMIT}",
         ):
             await store._db.execute(pragma)
         await store._in_thread(batch.register_functions)
-        if migrate:
-            try:
+        try:
+            if migrate:
                 await store.migrate()
-            except BaseException:
-                await store._db.close()  # refused (a newer schema) or broken: nothing left open
-                raise
+            if separate_reads and path not in PRIVATE:
+                store._readers = await Readers.open(path, READERS)  # after the migrations: it cannot write
+        except BaseException:
+            await store._db.close()  # refused (a newer schema) or broken: nothing left open
+            raise
         store._writer = asyncio.create_task(store._run_loop())
-        if checkpoint and path != ":memory:":
+        if checkpoint and path not in PRIVATE:
             store._checkpointer = asyncio.create_task(store._checkpoint_loop())
         return store
 
@@ -100,15 +115,21 @@ class SqliteStore(StoreMethods):
         return result
 
     async def _read(self, fn: Callable[[Db], T]) -> T:
-        return await self._submit(self._reads, fn)
+        if self._readers is None:
+            return await self._submit(self._reads, fn)
+        self._check_outside()
+        return await self._readers.submit(fn)
 
     async def _write(self, fn: Callable[[Db], T]) -> T:
         return await self._submit(self._writes, fn)
 
-    async def _submit(self, calls: list[_Call], fn: Callable[[Db], T]) -> T:
+    def _check_outside(self) -> None:
         assert self._db is not None and not self._closing, "store is closed"
         if _INSIDE.get() is self:
             raise RuntimeError("inside a transaction, use the store it gave (ctx.store), not the store itself")
+
+    async def _submit(self, calls: list[Call], fn: Callable[[Db], T]) -> T:
+        self._check_outside()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         calls.append((fn, future))
         self._pending.set()
@@ -131,7 +152,7 @@ class SqliteStore(StoreMethods):
             except Exception as exc:  # the thread could not run the cycle at all
                 read_outcomes, write_outcomes = [(False, exc)] * len(reads), [(False, exc)] * len(writes)
             self.batches += bool(writes)
-            _settle(reads + writes, read_outcomes + write_outcomes)
+            settle(reads + writes, read_outcomes + write_outcomes)
 
     async def _checkpoint_loop(self) -> None:
         """Keep the WAL short from outside the write path. A PASSIVE checkpoint never waits
@@ -148,8 +169,9 @@ class SqliteStore(StoreMethods):
                 if self.batches == last_batches:  # nothing committed since the last round
                     if not truncated and time.monotonic() - idle_since >= CHECKPOINT_IDLE:
                         with contextlib.suppress(sqlite3.Error):
-                            await checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                            truncated = True
+                            async with checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                                row = await cursor.fetchone()
+                            truncated = row is not None and row[0] == 0  # busy (a read in a trip): again
                     continue
                 last_batches, idle_since, truncated = self.batches, time.monotonic(), False
                 for _ in range(CHECKPOINT_PASSES):
@@ -174,7 +196,8 @@ class SqliteStore(StoreMethods):
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteStore]:
         """One event's whole handling in one transaction: reads see its own writes, and
-        nothing of it is kept unless the block ends without an error. Other work waits."""
+        nothing of it is kept unless the block ends without an error. Other writes wait; reads
+        outside it go on (on the read-only connections) and see what was committed before it."""
         async with self._exclusive:
             view = _Transaction(self)
             token = _INSIDE.set(self)
@@ -225,13 +248,16 @@ class SqliteStore(StoreMethods):
             self._closing = True
             self._pending.set()
             await self._writer
+        if self._readers is not None:
+            await self._readers.close()  # before the checkpoint below, which waits for readers
+            self._readers = None
         if self._db is not None:
             # Reads still waiting run, as they would have on a closing connection; writes still
             # waiting never started, and their callers learn so.
             reads, self._reads = self._reads, []
             if reads:
-                cycle = functools.partial(_run_cycle, reads=[fn for fn, _ in reads], writes=[])
-                _settle(reads, (await self._in_thread(cycle))[0])
+                trip = functools.partial(run_reads, reads=[fn for fn, _ in reads])
+                settle(reads, await self._in_thread(trip))
             for _, future in self._writes:
                 future.cancel()
             self._writes = []
@@ -240,40 +266,23 @@ class SqliteStore(StoreMethods):
             self._db = None
 
 
-def _settle(calls: list[_Call], outcomes: list[_Outcome]) -> None:
-    for (_, future), (ok, value) in zip(calls, outcomes, strict=True):
-        if future.done():
-            continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)
-
-
 def _run_cycle(
     db: sqlite3.Connection,
     reads: list[Callable[[sqlite3.Connection], Any]],
     writes: list[Callable[[sqlite3.Connection], Any]],
-) -> tuple[list[_Outcome], list[_Outcome]]:
-    """One trip to the database thread: the waiting reads, then the waiting writes."""
-    read_outcomes: list[_Outcome] = []
+) -> tuple[list[Outcome], list[Outcome]]:
+    """One trip to the writer's thread: the waiting reads (one connection only), then the writes."""
+    read_outcomes = run_reads(db, reads) if reads else []
+    if not writes:
+        return read_outcomes, []
     MEMO[id(db)] = {}
     try:
-        for fn in reads:
-            try:
-                read_outcomes.append((True, fn(db)))
-            except Exception as exc:
-                read_outcomes.append((False, exc))
-        if not writes:
-            return read_outcomes, []
-        MEMO[id(db)] = {}
-        try:
-            write_outcomes = _run_batch(db, writes)
-        except Exception as exc:  # the commit itself failed: every writer learns it
-            write_outcomes = [(False, exc)] * len(writes)
-        return read_outcomes, write_outcomes
+        write_outcomes = _run_batch(db, writes)
+    except Exception as exc:  # the commit itself failed: every writer learns it
+        write_outcomes = [(False, exc)] * len(writes)
     finally:
         del MEMO[id(db)]
+    return read_outcomes, write_outcomes
 
 
 def _run_batch(db: sqlite3.Connection, fns: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:

@@ -15,7 +15,9 @@ from bot.core.banks import Library
 from bot.core.calibration import Calibration, Rated, calibrate
 from bot.core.clock import FakeClock
 from bot.core.home import home_messages
+from bot.storage import coaching
 from bot.storage.coaching_store import CoachingMethods
+from bot.storage.sqlite import SqliteStore
 from tests.fakes.harness import Harness, text_of
 from tests.unit.flows.test_calibrated import ANSWER, community, question
 
@@ -179,3 +181,34 @@ async def test_the_channels_other_events_go_on_while_a_big_communitys_ratings_ar
     assert not me.done()
     release.set()
     assert "calibrated" in text_of(await asyncio.wait_for(me, 10))
+
+
+async def test_another_communitys_reaction_goes_through_while_the_store_reads_the_ratings(
+    sqlite_store: SqliteStore, library: Library, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read itself is held here, in the SQLite thread that runs it (the ~55 ms of a big
+    community): another community's reaction, its read and its write, goes through meanwhile,
+    which it can only if the read runs beside the writer and beside the other reads."""
+    h = Harness(sqlite_store, library, clock)
+    await community(h)
+    other = Harness(sqlite_store, library, clock, tenant="test:other")
+    other_answer = await dee_answer(other, "c1")
+    started, release = threading.Event(), threading.Event()
+    original = coaching.shared_ratings
+
+    def held(db: Any, tenant: str, limit: int) -> list[Rated]:
+        if tenant == h.tenant:
+            started.set()
+            assert release.wait(10), "the other community's reaction never got through"
+        return original(db, tenant, limit)
+
+    monkeypatch.setattr(coaching, "shared_ratings", held)
+    me = asyncio.create_task(h.command("dee", "me"))
+    try:
+        assert await asyncio.to_thread(started.wait, 10)
+        await asyncio.wait_for(other.react("kind", other_answer, 4), 5)
+        assert [r.total for r in await sqlite_store.skills("test:other", "dee")] == [4]
+        assert not me.done()
+    finally:
+        release.set()
+    assert "calibrated 4.00" in text_of(await asyncio.wait_for(me, 10))
