@@ -37,6 +37,22 @@ def reads(h: Harness, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def hold_score_counts(monkeypatch: pytest.MonkeyPatch, tenant: str) -> tuple[asyncio.Event, asyncio.Event]:
+    """The community's score counts (read before its fit) are held until `release` is set;
+    `started` says the read has begun."""
+    started, release = asyncio.Event(), asyncio.Event()
+    original = CoachingMethods.rater_score_counts
+
+    async def held(self: CoachingMethods, asked: str) -> list[tuple[str, int, int]]:
+        if asked == tenant:
+            started.set()
+            await asyncio.wait_for(release.wait(), 10)
+        return await original(self, asked)
+
+    monkeypatch.setattr(CoachingMethods, "rater_score_counts", held)
+    return started, release
+
+
 async def dee_answer(h: Harness, channel: str = "c5") -> str:
     thread = await question(h, channel)
     return await h.reply("dee", thread, ANSWER, channel=channel)
@@ -87,16 +103,7 @@ async def test_another_communitys_rating_is_written_while_the_ratings_are_read(
     await community(h)
     other = Harness(h.store, library, clock, tenant="test:other")
     other_answer = await dee_answer(other, "c1")
-    started, release = asyncio.Event(), asyncio.Event()
-    original = CoachingMethods.rater_score_counts
-
-    async def held(self: CoachingMethods, tenant: str) -> list[tuple[str, int, int]]:
-        if tenant == h.tenant:
-            started.set()
-            await asyncio.wait_for(release.wait(), 10)
-        return await original(self, tenant)
-
-    monkeypatch.setattr(CoachingMethods, "rater_score_counts", held)
+    started, release = hold_score_counts(monkeypatch, h.tenant)
     me = asyncio.create_task(h.command("dee", "me"))
     await asyncio.wait_for(started.wait(), 10)
     await asyncio.wait_for(other.react("kind", other_answer, 4), 5)
@@ -166,15 +173,7 @@ async def test_the_channels_other_events_go_on_while_a_big_communitys_ratings_ar
     a big community does not hold up the next event in the same channel."""
     await community(h)
     await dee_answer(h)  # a change since the last fit: the next /mock me must read again
-    started, release = asyncio.Event(), asyncio.Event()
-    original = CoachingMethods.rater_score_counts
-
-    async def held(self: CoachingMethods, tenant: str) -> list[tuple[str, int, int]]:
-        started.set()
-        await asyncio.wait_for(release.wait(), 10)
-        return await original(self, tenant)
-
-    monkeypatch.setattr(CoachingMethods, "rater_score_counts", held)
+    started, release = hold_score_counts(monkeypatch, h.tenant)
     me = asyncio.create_task(h.command("dee", "me"))
     await asyncio.wait_for(started.wait(), 10)
     assert "/mock" in text_of(await asyncio.wait_for(h.command("ann", "help"), 5))
