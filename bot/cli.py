@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__, logs
-from bot.config import Settings
+from bot.config import Settings, is_postgres_url
 from bot.core.banks import Library
 from bot.core.errors import MockpanelError
 
@@ -192,7 +192,7 @@ def _check_db_folder(db: str) -> None:
 def _demo(db: str) -> int:
     from bot.adapters.console.demo import run_demo
 
-    if db.startswith(("postgres://", "postgresql://")):
+    if is_postgres_url(db):
         db = asyncio.run(_fresh_postgres(db))
     else:
         _check_db_folder(db)

@@ -18,6 +18,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ADAPTER_SETTINGS = ("MOCKPANEL_DISCORD_SHARDS", "MOCKPANEL_DISCORD_SHARD_IDS")
 
 
+def is_postgres_url(db: str) -> bool:
+    """MOCKPANEL_DB names a PostgreSQL server (else it is a SQLite file path)."""
+    return db.startswith(("postgres://", "postgresql://"))
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """The file as python-dotenv reads it, as users expect from other tools: `# comments`
     (also after a value), single and double quotes, `export NAME=value`."""

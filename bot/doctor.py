@@ -15,10 +15,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.config import Settings
+from bot.config import Settings, is_postgres_url
 from bot.core.banks import BankError
 from bot.core.errors import MockpanelError
-from bot.runtime import is_postgres_url
 from bot.storage.sqlite import migrations
 
 

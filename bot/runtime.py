@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import metrics
 from bot.chart_thread import render_chart
-from bot.config import Settings
+from bot.config import Settings, is_postgres_url
 from bot.core.banks import Library, load_paths, shipped_bank_dir
 from bot.core.clock import Clock
 from bot.core.delivery import Delivery
@@ -86,10 +86,6 @@ def _signature(path: Path) -> tuple[str, int, int]:
     except OSError:
         return (str(path), -1, -1)  # load_paths names the problem
     return (str(path), sum(s.st_size for s in stats) + len(stats), max((s.st_mtime_ns for s in stats), default=0))
-
-
-def is_postgres_url(db: str) -> bool:
-    return db.startswith(("postgres://", "postgresql://"))
 
 
 async def open_store(db: str, *, pool_min: int = 1, pool_max: int = 10) -> Store:

@@ -11,8 +11,9 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.config import is_postgres_url
 from bot.core.errors import MockpanelError
-from bot.dbtools.engines import is_postgres, read_only_uri
+from bot.dbtools.engines import read_only_uri
 
 
 class UsePgDump(MockpanelError):
@@ -20,7 +21,7 @@ class UsePgDump(MockpanelError):
 
 
 def backup(db: str, path: str, *, force: bool = False) -> str:
-    if is_postgres(db):
+    if is_postgres_url(db):
         dump, restore = pg_commands(db, path)
         raise UsePgDump(
             "the database is PostgreSQL, which `db backup` does not copy; back it up with pg_dump "

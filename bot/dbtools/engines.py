@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.config import is_postgres_url
 from bot.core.errors import MockpanelError
 from bot.dbtools.tables import BOOKKEEPING, Column, Table, sqlite_kind
 from bot.storage.sqlite import SqliteStore, migrations
@@ -30,10 +31,6 @@ def latest_version() -> int:
 def read_only_uri(path: Path) -> str:
     """SQLite's URI for opening a file read-only (a `?` or `#` in the name quoted)."""
     return f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
-
-
-def is_postgres(where: str) -> bool:
-    return where.startswith(("postgresql://", "postgres://"))
 
 
 def quote(name: str) -> str:
@@ -227,7 +224,7 @@ class SqliteEndpoint(Endpoint):
 
 
 async def open_endpoint(where: str, *, source: bool) -> Endpoint:
-    if is_postgres(where):
+    if is_postgres_url(where):
         from bot.dbtools.engines_pg import PgEndpoint
 
         return await PgEndpoint.open(where, source=source)

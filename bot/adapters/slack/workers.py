@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from bot.adapters.slack.config import SlackConfig
-from bot.config import Settings
+from bot.config import Settings, is_postgres_url
 from bot.core.errors import MockpanelError
 
 log = logging.getLogger("mockpanel.workers")
@@ -49,7 +49,7 @@ def check(args: argparse.Namespace, settings: Settings, workers: int) -> None:
     """Refuse, in one line, what several workers cannot do."""
     if args.platform != "slack":
         raise MockpanelError("--workers is for `mockpanel run slack` (Discord: --shards).")
-    if workers > 1 and not settings.db.startswith(("postgres://", "postgresql://")):
+    if workers > 1 and not is_postgres_url(settings.db):
         raise MockpanelError(
             f"--workers {workers} needs PostgreSQL (MOCKPANEL_DB=postgresql://...): a SQLite file serves one "
             "process, its locks live in that process's memory."
