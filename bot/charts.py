@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.chart_kinds import Chart
 from bot.core.community_report import ReportChart
 from bot.core.progress import ProgressChart
+from bot.core.text import clip
 from bot.core.weak_chart import ChartRow, WeakAreaChart
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def render_progress(chart: ProgressChart) -> bytes:
         # Weeks without ratings break the line instead of drawing through them.
         ys = [float("nan") if m is None else max(1.0, min(5.0, m)) for m in series.means]
         ax.plot(xs, ys, color=colour, marker=marker, linestyle=style, linewidth=3, markersize=10,
-                label=f"{_short(series.label, 30)} ({series.answers} answers)")  # fmt: skip
+                label=f"{clip(series.label, 30)} ({series.answers} answers)")  # fmt: skip
         for x, y, n in zip(xs, ys, series.counts, strict=True):
             if n:
                 ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(0, 9), ha="center", fontsize=10,
@@ -128,7 +129,7 @@ def render_report(chart: ReportChart) -> bytes:
         areas.barh(ys, [a.rated for a in chart.areas], color="#DDDDDD", label="members rated in it")
         areas.barh(ys, [a.weak for a in chart.areas], color=VERMILLION, label="weak in it (one of their two weakest)")
         areas.set_yticks(ys)
-        areas.set_yticklabels([_short(a.label, 24) for a in chart.areas], fontsize=11)
+        areas.set_yticklabels([clip(a.label, 24) for a in chart.areas], fontsize=11)
         areas.legend(loc="upper right", bbox_to_anchor=(1.0, -0.16), ncol=2, fontsize=11, frameon=False)
     else:
         _empty(areas, "No member has enough ratings yet")
@@ -158,7 +159,7 @@ def render_report(chart: ReportChart) -> bytes:
                 bar.set_edgecolor(BLACK)
         raters.axvline(0, color=BLACK, linewidth=1)
         raters.set_yticks(ys)
-        raters.set_yticklabels([f"{_short(r.name, 18)} (n={r.shared})" for r in chart.raters], fontsize=10)
+        raters.set_yticklabels([f"{clip(r.name, 18)} (n={r.shared})" for r in chart.raters], fontsize=10)
         raters.grid(axis="x", color="#DDDDDD", linewidth=1)
     else:
         _empty(raters, "No answer has two raters yet")
@@ -171,10 +172,6 @@ def _empty(ax: Axes, text: str) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=14, color=GREY, transform=ax.transAxes)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _panel(ax: Axes, rows: tuple[ChartRow, ...], heading: str) -> None:
@@ -214,7 +211,7 @@ def _panel(ax: Axes, rows: tuple[ChartRow, ...], heading: str) -> None:
 
 def _label(row: ChartRow) -> str:
     """The area and its count; a long name wraps, so nothing is cut off at the left edge."""
-    name = row.label if len(row.label) <= 34 else row.label[:33] + "…"
+    name = clip(row.label, 34)
     if len(name) + len(f"  (n={row.n})") <= 28:
         return f"{name}  (n={row.n})"
     return f"{textwrap.shorten(name, 26, placeholder='…') if len(name) > 26 else name}\n(n={row.n})"

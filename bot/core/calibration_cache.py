@@ -102,10 +102,7 @@ class CalibrationCache:
                 self._kept.move_to_end(tenant)
                 self.stale_served += bool(behind)
                 return found.calibration
-        kept = await compute(tx, tenant, version, self.clock.now(), self.window)
-        self.computed += 1
-        self._keep(tenant, kept)
-        return kept.calibration
+        return (await self._compute(tx, tenant, version)).calibration
 
     def _hit(self, tenant: str, version: int) -> Kept | None:
         found = self._kept.get(tenant)

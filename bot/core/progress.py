@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from bot.core.analytics import MIN_RATINGS, DailySkill
 from bot.core.messages import Message
+from bot.core.text import plural
 
 PROGRESS_CATEGORIES = 3
 PROGRESS_WEEKS = 12  # the chart's span, ending with the current week
@@ -85,17 +86,17 @@ def render_progress(chart: ProgressChart) -> Message:
     lines = []
     for s in chart.series:
         points = [(w, m, n) for w, m, n in zip(chart.weeks, s.means, s.counts, strict=True) if m is not None]
-        answers = f"{s.answers} answer{'s' if s.answers != 1 else ''}"
+        answers = plural(s.answers, "answer")
         if not points:
             lines.append(f"- **{s.label}** ({answers}): no ratings in the last {PROGRESS_WEEKS} weeks")
             continue
         rated = sum(n for _, _, n in points)
         span = f"{points[0][1]:.1f}" if len(points) == 1 else f"{points[0][1]:.1f} → {points[-1][1]:.1f}"
-        weeks = f"{len(points)} week{'s' if len(points) != 1 else ''}"
+        weeks = plural(len(points), "week")
         lines.append(f"- **{s.label}** ({answers}): {span} over {weeks} with ratings ({rated} ratings)")
     if not lines:
         lines.append("No answers yet. Answer a question of the day or `/mock practice` to start.")
-    lines.append(f"Question-of-the-day streak: {chart.streak} day{'s' if chart.streak != 1 else ''} (best)")
+    lines.append(f"Question-of-the-day streak: {plural(chart.streak, 'day')} (best)")
     footer = "Weekly calibrated mean rating (each rating minus its rater's leniency), weeks from Monday."
     if not chart.ready:
         footer = (

@@ -28,7 +28,7 @@ CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCa
 CALIBRATION = "calibration"  # ctx.memo's key for the event's calibration, once it has one
 # The commands that read the calibration (weak areas, the calibrated board, raters, report,
 # export): the dispatcher has it ready before their transaction.
-_READERS = {"me", "practice", "raters", "report", "privacy export"}
+_READERS = {"me", "raters", "report", "privacy export"}
 
 
 def needs_calibration(event: Event) -> bool:
@@ -38,7 +38,11 @@ def needs_calibration(event: Event) -> bool:
         parsed = commands.parse(event.text)
     except MockpanelError:
         return False  # the event itself will say what is wrong
-    return parsed.name in _READERS or (parsed.name == "leaderboard" and bool(parsed.args.get("calibrated")))
+    return (
+        parsed.name in _READERS
+        or (parsed.name == "leaderboard" and bool(parsed.args.get("calibrated")))
+        or (parsed.name == "practice" and not parsed.args.get("category"))  # it aims at the weakest area
+    )
 
 
 async def prepare(cache: CalibrationCache, store: Store, event: Event) -> None:

@@ -84,8 +84,10 @@ async def me(ctx: Context, view: str | None = None) -> None:
 async def start_practice(ctx: Context, category: str | None) -> None:
     library = await ctx.library()
     library.require_category(category)
-    summary, _ = await weak_areas(ctx, ctx.actor.user_id)
-    weakest = practice.weakest_category(summary)
+    weakest = None
+    if category is None:  # the weakest area is asked for only when no category is
+        summary, _ = await weak_areas(ctx, ctx.actor.user_id)
+        weakest = practice.weakest_category(summary)
     chosen = category or weakest
     answered = await ctx.store.answered_questions(ctx.tenant, ctx.actor.user_id)
     question = practice.choose_practice(library, chosen, answered, await ctx.disabled())
