@@ -192,13 +192,14 @@ def _check_db_folder(db: str) -> None:
 def _demo(db: str) -> int:
     from bot.adapters.console.demo import run_demo
 
-    if is_postgres_url(db):
+    postgres = is_postgres_url(db)
+    if postgres:
         db = asyncio.run(_fresh_postgres(db))
     else:
         _check_db_folder(db)
         db = _fresh(db)
     asyncio.run(run_demo(db))
-    if "://" in db:
+    if postgres:
         from bot.storage import pg_schema
 
         shown = pg_schema.safe_url(db)  # a password is never printed
@@ -234,14 +235,9 @@ async def _fresh_postgres(url: str) -> str:
     from bot.storage.postgres import with_schema
 
     demo_url = with_schema(url, DEMO_SCHEMA)
-    import asyncpg
-
     from bot.storage import pg_schema
 
-    try:
-        conn = await asyncpg.connect(url)
-    except Exception as exc:
-        raise MockpanelError(pg_schema.describe_connect_error(url, exc)) from None
+    conn = await pg_schema.connect(url)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {DEMO_SCHEMA} CASCADE; CREATE SCHEMA {DEMO_SCHEMA}")
     finally:

@@ -85,10 +85,13 @@ def _ops_settings(merged: dict[str, str]) -> dict[str, Any]:
             if not (text.isdigit() and int(text) >= 1):
                 raise MockpanelError(f"{name} is a number of connections (1 or more), not {text!r}.")
             pool[key] = int(text)
-    if pool.get("db_pool_min", 1) > pool.get("db_pool_max", max(10, pool.get("db_pool_min", 1))):
+    low = pool.get("db_pool_min", 1)
+    high = pool.get("db_pool_max", max(10, low))  # a minimum alone above 10 raises the maximum with it
+    if low > high:
         raise MockpanelError("MOCKPANEL_DB_POOL_MIN is more than MOCKPANEL_DB_POOL_MAX; make the minimum the smaller.")
     return {
-        **pool,
+        "db_pool_min": low,
+        "db_pool_max": high,
         "log_format": log_format,
         "http_host": merged.get("MOCKPANEL_HTTP_HOST", "").strip() or "127.0.0.1",
         "http_port": int(port_text) if port_text else None,

@@ -9,6 +9,7 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from bot.core.banks import Library
+from bot.core.errors import MockpanelError
 from bot.storage.sqlite import migrations
 
 
@@ -126,3 +127,23 @@ def test_run_without_network_is_one_line(
     err = capsys.readouterr().err
     assert "could not connect" in err and "check the network connection" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "sizes"),
+    [
+        ({}, (1, 10)),
+        ({"MOCKPANEL_DB_POOL_MIN": "4"}, (4, 10)),
+        ({"MOCKPANEL_DB_POOL_MIN": "20"}, (20, 20)),  # a minimum alone above 10 takes the maximum along
+        ({"MOCKPANEL_DB_POOL_MAX": "3"}, (1, 3)),
+        ({"MOCKPANEL_DB_POOL_MIN": "2", "MOCKPANEL_DB_POOL_MAX": "5"}, (2, 5)),
+    ],
+)
+def test_pool_sizes_always_come_out_smallest_first(env: dict[str, str], sizes: tuple[int, int], tmp_path: Path) -> None:
+    settings = Settings.load(env, tmp_path / "missing.env")
+    assert (settings.db_pool_min, settings.db_pool_max) == sizes
+
+
+def test_a_pool_minimum_above_its_maximum_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(MockpanelError, match="MOCKPANEL_DB_POOL_MIN is more than MOCKPANEL_DB_POOL_MAX"):
+        Settings.load({"MOCKPANEL_DB_POOL_MIN": "6", "MOCKPANEL_DB_POOL_MAX": "5"}, tmp_path / "missing.env")

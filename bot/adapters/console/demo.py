@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.adapters.console.session import ConsoleOutbox, ConsoleSession
-from bot.config import Settings
+from bot.config import Settings, is_postgres_url
 from bot.core.clock import FakeClock
 from bot.runtime import build
 
@@ -81,7 +81,7 @@ async def run_demo(db_path: str, write: Callable[[str], None] = print) -> DemoRe
         session = ConsoleSession(runtime.dispatcher, outbox, clock, organisers=("Coach",))
         session.on_wait = runtime.scheduler.run_due
         # The chart of /mock me goes beside the demo's database (on PostgreSQL: here).
-        session.save_dir = Path(".") if "://" in db_path else Path(db_path).parent
+        session.save_dir = Path(".") if is_postgres_url(db_path) else Path(db_path).parent
         script = DemoScript(session, outbox, clock, result)
         await _play(script, session)
     finally:

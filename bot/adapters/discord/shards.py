@@ -28,11 +28,6 @@ class ShardPlan:
         """This process runs shard 0, the one that does what only one process should do."""
         return self.ids is None or 0 in self.ids
 
-    def owns(self, guild_id: int) -> bool:
-        if self.count is None or self.ids is None:
-            return True
-        return shard_of_guild(guild_id, self.count) in self.ids
-
 
 def shard_of_guild(guild_id: int, count: int) -> int:
     return (guild_id >> 22) % count

@@ -43,7 +43,8 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
                 await bot.work.settled(timeout=REPLAY_WAIT)
     finally:
         runtime.replay_finished("slack")
-    leases = asyncio.create_task(bot.inbox.keep())  # and what another process leaves behind
+    # Leases are for processes sharing a database: keep ours, take what a dead one left behind.
+    leases = asyncio.create_task(bot.inbox.keep()) if runtime.store.shared else None
     try:
         if http:
             runtime.health.connections["slack"] = _always_up  # no connection to lose: Slack calls us
@@ -63,7 +64,8 @@ async def serve(runtime: Runtime, routing: RoutingOutbox, settings: Settings, ar
     finally:
         if parent is not None:
             parent.armed = False
-        leases.cancel()
+        if leases is not None:
+            leases.cancel()
         with contextlib.suppress(TimeoutError):
             await bot.work.settled(timeout=5)
         await bot.close()
