@@ -13,6 +13,7 @@ from bot.core.calibration import Rated
 from bot.core.clock import iso
 from bot.core.community_report import Participation
 from bot.core.self_assessment import SelfRated
+from bot.core.tallies import skill_area
 from bot.storage.sql import Db
 
 
@@ -103,7 +104,6 @@ def delete_user(db: Db, tenant: str, user_id: str) -> None:
 
 # --- rater calibration and the calibrated views (bot.core.calibration, bot.core.calibrated) ----
 
-_AREA = "CASE WHEN r.dimension = '' THEN 'category:' || a.category ELSE 'dimension:' || r.dimension END"
 _PEER = "FROM ratings r JOIN answers a ON a.id = r.answer_id WHERE r.tenant = ? AND a.withdrawn = 0 AND r.rater_id != a.user_id"
 
 
@@ -141,12 +141,19 @@ def received(db: Db, tenant: str, user_id: str | None = None) -> list[Received]:
     skills rows keep it) and rater: enough to subtract each rater's leniency."""
     mine = " AND a.user_id = ?" if user_id is not None else ""
     rows = db.execute(
-        f"SELECT a.user_id, {_AREA}, substr(r.created_at, 1, 10), r.rater_id, COUNT(*), SUM(r.score) {_PEER}{mine}"
-        f" GROUP BY a.user_id, {_AREA}, substr(r.created_at, 1, 10), r.rater_id",
+        "SELECT a.user_id, r.dimension, a.category, substr(r.created_at, 1, 10), r.rater_id, COUNT(*), SUM(r.score)"
+        f" {_PEER}{mine} GROUP BY a.user_id, r.dimension, a.category, substr(r.created_at, 1, 10), r.rater_id",
         (tenant,) if user_id is None else (tenant, user_id),
     ).fetchall()
-    return [Received(str(u), str(area), date.fromisoformat(day), str(rater), int(n), int(total))
-            for u, area, day, rater, n, total in rows]  # fmt: skip
+    # The area is the core's rule (a rubric dimension, else the question's category): one
+    # dimension's rows of several categories are one area's.
+    found: dict[tuple[str, str, str, str], list[int]] = {}
+    for u, dimension, category, day, rater, n, total in rows:
+        cell = found.setdefault((str(u), skill_area(str(dimension), str(category)), str(day), str(rater)), [0, 0])
+        cell[0] += int(n)
+        cell[1] += int(total)
+    return [Received(u, area, date.fromisoformat(day), rater, n, total)
+            for (u, area, day, rater), (n, total) in found.items()]  # fmt: skip
 
 
 def board_received(

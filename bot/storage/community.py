@@ -246,12 +246,12 @@ def delete_user(db: Db, tenant: str, user_id: str, at: datetime) -> None:
         [(int(row[2]), str(row[0]), str(row[1])) for row in given] + [(int(a), str(r), str(d)) for a, r, d in received],
     )
     for row in given:
-        apply_rating(db, RatingChange(answer_from_row(row[2:]), row[0], "", None, at, row[1]))
+        apply_rating(db, RatingChange(answer_from_row(row[2:]), row[0], "", None, at, row[1]), turn_taken=True)
     for (answer_id,) in db.execute(
         "SELECT id FROM answers WHERE tenant = ? AND user_id = ? AND withdrawn = 0",
         (tenant, user_id),
     ).fetchall():
-        withdraw_answer(db, int(answer_id), at)
+        withdraw_answer(db, int(answer_id), at, turns_taken=True)
     db.execute(
         "DELETE FROM feedback WHERE rater_id = ? AND answer_id IN (SELECT id FROM answers WHERE tenant = ?)",
         (user_id, tenant),

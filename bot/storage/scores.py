@@ -97,7 +97,7 @@ def _extend_streak(db: Db, new: NewAnswer) -> int:
     return after.length
 
 
-def apply_rating(db: Db, change: RatingChange) -> bool:
+def apply_rating(db: Db, change: RatingChange, *, turn_taken: bool = False) -> bool:
     """Set or remove one rating and move every aggregate by the difference. Returns whether
     anything changed (a replayed or duplicate event, or one older than the stored rating's
     latest change, changes nothing)."""
@@ -105,7 +105,8 @@ def apply_rating(db: Db, change: RatingChange) -> bool:
     key = (answer.id, change.rater_id, change.dimension)
     # Two processes with changes of one rating take turns (held until the commit), so the one
     # that reads second sees the first one's change.
-    lock_ratings(db, [key])
+    if not turn_taken:  # a change of many ratings took all their turns first (lock_ratings)
+        lock_ratings(db, [key])
     # One look-up: is the answer still there, the stored rating, and its latest logged order.
     found = db.execute(
         "SELECT a.withdrawn, r.score, r.created_at, (SELECT MAX(ord) FROM rating_log l"
@@ -192,7 +193,7 @@ def lock_ratings(db: Db, keys: Iterable[tuple[int, str, str]]) -> None:
             db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("\x1f".join(map(str, key)),))
 
 
-def withdraw_answer(db: Db, answer_id: int, at: datetime) -> None:
+def withdraw_answer(db: Db, answer_id: int, at: datetime, *, turns_taken: bool = False) -> None:
     """A deleted answer takes its points and every rating it received with it."""
     row = db.execute(f"SELECT {_ANSWER_COLUMNS}, streak_points FROM answers WHERE id = ?", (answer_id,)).fetchone()
     if row is None or row[12]:
@@ -200,9 +201,10 @@ def withdraw_answer(db: Db, answer_id: int, at: datetime) -> None:
     answer = answer_from_row(row)
     with staged(db) as pending:
         raters = db.execute("SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)).fetchall()
-        lock_ratings(db, [(answer.id, str(rater_id), str(dimension)) for rater_id, dimension in raters])
+        if not turns_taken:
+            lock_ratings(db, [(answer.id, str(rater_id), str(dimension)) for rater_id, dimension in raters])
         for rater_id, dimension in raters:
-            apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension))
+            apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension), turn_taken=True)
         db.execute("UPDATE answers SET withdrawn = 1 WHERE id = ?", (answer_id,))
         kind = db.execute("SELECT kind FROM rounds WHERE id = ?", (answer.round_id,)).fetchone()
         if tallies.counts_for_board(kind[0] if kind else None):

@@ -69,20 +69,21 @@ async def recorded(store: PostgresStore, work: Callable[[Db], None]) -> list[str
     return found
 
 
-def assert_every_turn_before_the_first_write(statements: list[str], turns: int) -> None:
+def assert_every_turn_once_before_the_first_write(statements: list[str], turns: int) -> None:
     locks = [i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql]
     writes = [i for i, sql in enumerate(statements) if RATING_WRITE.match(sql)]
-    assert len(writes) >= turns and len(locks) >= turns
-    assert max(locks[:turns]) < min(writes), "a rating's turn taken after a rating was written"
+    assert len(writes) >= turns
+    assert len(locks) == turns, "each rating's turn taken once"
+    assert max(locks) < min(writes), "a rating's turn taken after a rating was written"
 
 
 async def test_a_withdrawn_answer_takes_its_ratings_turns_before_writing(pg_store: PostgresStore) -> None:
     dees = await rated_scene(pg_store)
     statements = await recorded(pg_store, lambda db: scores.withdraw_answer(db, dees, T0))
-    assert_every_turn_before_the_first_write(statements, turns=4)
+    assert_every_turn_once_before_the_first_write(statements, turns=4)
 
 
 async def test_an_erased_member_takes_every_turn_before_writing(pg_store: PostgresStore) -> None:
     await rated_scene(pg_store)
     statements = await recorded(pg_store, lambda db: community.delete_user(db, TENANT, "dee", T0))
-    assert_every_turn_before_the_first_write(statements, turns=5)  # 4 received, 1 given
+    assert_every_turn_once_before_the_first_write(statements, turns=5)  # 4 received, 1 given
