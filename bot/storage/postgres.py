@@ -11,6 +11,8 @@ keeps another process out, so what must not happen twice is decided in the datab
 - an outbox lane: a lease with an expiry (bot.storage.delivery), so a dead process's rows go
   out from another one;
 - an event id: claimed in the transaction of its effects, as on SQLite;
+- ratings waiting at once share one transaction and a few statements (bot.storage.pg_ratings),
+  since a rating alone is a dozen round trips and a commit that waits for the disk;
 - a gate (`pass_gate`, Discord's IDENTIFY spacing): a session-level advisory lock on a
   connection of its own, closed `spacing` seconds after the lock is granted.
 Two transactions that meet on the same rows (a deadlock, a serialization failure) are reported
@@ -25,15 +27,16 @@ import hashlib
 import logging
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
 
 import asyncpg
 
 from bot.core.errors import MockpanelError
-from bot.core.ports import Conflict
-from bot.storage import pg_schema
-from bot.storage.postgres_db import PgDb, run_sync
+from bot.core.ports import AnswerRecord, Conflict, RatingChange, RoundRecord
+from bot.storage import pg_ratings, pg_schema
+from bot.storage.pg_queue import CallQueue
+from bot.storage.postgres_db import PgDb, plain_numbers, run_sync
 from bot.storage.repositories import RoundVersions, StoreMethods
 from bot.storage.sql import Db
 
@@ -43,6 +46,8 @@ WRITE_ATTEMPTS = 5  # a single write that meets another transaction's rows is tr
 STATEMENT_CACHE = 512  # prepared statements kept per connection (the store has about 200)
 GATE_CLASS = 0x6D70  # first key of a gate's two-key advisory lock (turns use the one-key form: apart)
 GATE_CONNECT_TIMEOUT = 10.0
+BATCH_LIMIT = 1_000  # calls in one batch (bot.storage.pg_queue); more waiting go in the next one
+Target = tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]
 _RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 # The connection went away (a server restart, a failover, an idle timeout): the pool opens a
 # new one on the next acquire, so work that never reached its commit is simply done again.
@@ -70,12 +75,20 @@ class PostgresStore(StoreMethods):
         self.on_transaction: Callable[[float], None] | None = None  # seconds; bot/runtime.py meters it
         self._pool = pool
         self._gates: set[asyncio.Task[None]] = set()  # gates held, each let go when its spacing ends
+        # Ratings, and the reads before them, of every event being handled at once: together.
+        self._ratings: CallQueue[tuple[RatingChange, str | None], bool] = CallQueue(self._apply_ratings, BATCH_LIMIT)
+        self._targets: CallQueue[tuple[str, str], Target] = CallQueue(self._rating_targets, BATCH_LIMIT)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 10) -> PostgresStore:
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, statement_cache_size=STATEMENT_CACHE, reset=_keep_session
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                statement_cache_size=STATEMENT_CACHE,
+                reset=_keep_session,
+                init=plain_numbers,
             )
         except Exception as exc:  # asyncpg raises many kinds; each becomes one line naming the fix
             raise MockpanelError(pg_schema.describe_connect_error(url, exc)) from None
@@ -93,6 +106,8 @@ class PostgresStore(StoreMethods):
             return await pg_schema.migrate(conn, self.where)
 
     async def close(self) -> None:
+        await self._ratings.close()
+        await self._targets.close()
         for gate in list(self._gates):
             gate.cancel()
         await asyncio.gather(*self._gates, return_exceptions=True)
@@ -194,6 +209,35 @@ class PostgresStore(StoreMethods):
                 raise
         raise AssertionError("unreachable")
 
+    async def apply_rating(self, change: RatingChange, event_id: str | None = None) -> bool:
+        """With the other ratings waiting in this process, in one transaction; returns once it
+        has committed."""
+        return await self._ratings.submit((change, event_id))
+
+    async def rating_target(self, tenant: str, message_id: str) -> Target:
+        return await self._targets.submit((tenant, message_id))
+
+    async def _apply_ratings(self, batch: list[tuple[RatingChange, str | None]]) -> Sequence[bool | Exception]:
+        try:
+            return await self._write(lambda db: pg_ratings.apply_ratings(db, batch))
+        except (DatabaseUnavailable, *_RETRYABLE):
+            raise  # the same for every rating in it
+        except Exception:
+            if len(batch) == 1:
+                raise
+        # Something in the data (not the connection): one at a time, so only that rating fails.
+        log.info("a batch of %d ratings failed; trying them one at a time", len(batch), exc_info=True)
+        outcomes: list[bool | Exception] = []
+        for change, event_id in batch:
+            try:
+                outcomes.append(await StoreMethods.apply_rating(self, change, event_id))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    async def _rating_targets(self, wanted: list[tuple[str, str]]) -> list[Target]:
+        return await self._read(lambda db: pg_ratings.rating_targets(db, wanted))
+
     async def take_turn(self, tenant: str, scope: str) -> None:
         raise RuntimeError("a channel's turn is taken inside a transaction (ctx.store)")
 
@@ -262,6 +306,10 @@ class _Transaction(RoundVersions, PostgresStore):
     """The store as seen from inside `transaction()`: every call on the held connection, a
     write in a savepoint of its own (so a write that fails, say a duplicate answer, leaves
     nothing and the transaction goes on)."""
+
+    # Inside a transaction: at once, on its connection.
+    apply_rating = StoreMethods.apply_rating
+    rating_target = StoreMethods.rating_target
 
     def __init__(self, parent: PostgresStore, conn: asyncpg.Connection) -> None:
         self.url, self.where, self.on_transaction = parent.url, parent.where, None

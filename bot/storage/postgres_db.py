@@ -71,11 +71,16 @@ def translate(sql: str) -> tuple[str, bool]:
     return _PLACEHOLDER.sub(number, sql), bool(_ROWS.search(sql))
 
 
-def _plain(value: Any) -> Any:
+def _plain_number(text: str) -> int | float:
     # SUM over BIGINT is NUMERIC on PostgreSQL; SQLite hands back int or float, and so do we.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+async def plain_numbers(conn: asyncpg.Connection) -> None:
+    """Every NUMERIC this connection reads comes back as an int or a float: decoded so once,
+    by asyncpg, rather than each value of each row looked at after."""
+    await conn.set_type_codec("numeric", encoder=str, decoder=_plain_number, schema="pg_catalog", format="text")
 
 
 class PgCursor:
@@ -95,7 +100,7 @@ class PgCursor:
 
 
 class PgDb:
-    """One asyncpg connection, called the way bot/storage calls sqlite3."""
+    """One asyncpg connection (with `plain_numbers`), called the way bot/storage calls sqlite3."""
 
     dialect = "postgresql"
 
@@ -106,7 +111,7 @@ class PgDb:
         query, returns_rows = translate(sql)
         if returns_rows:
             records = wait(self.conn.fetch(query, *parameters))
-            rows = [tuple(_plain(v) for v in record) for record in records]
+            rows = [tuple(record) for record in records]
             return PgCursor(rows, len(rows), list(records[0].keys()) if records else ())
         status: str = wait(self.conn.execute(query, *parameters))
         last = status.rsplit(" ", 1)[-1]

@@ -27,13 +27,14 @@ def forget_old_events(db: Db, now: datetime) -> int:
     return db.execute("DELETE FROM processed_events WHERE seen_at < ?", (iso(now - EVENT_MEMORY),)).rowcount
 
 
-def _round(row: Sequence[Any] | None) -> RoundRecord | None:
-    if row is None:
+def round_from_row(row: Sequence[Any] | None) -> RoundRecord | None:
+    if row is None or row[0] is None:
         return None
     return RoundRecord(int(row[0]), row[1], row[2], row[3], row[4], json.loads(row[5]), int(row[6]))
 
 
-_ROUND_COLUMNS = "id, tenant, channel_id, kind, status, state, version"
+ROUND_COLUMNS = ("id", "tenant", "channel_id", "kind", "status", "state", "version")
+_ROUND_COLUMNS = ", ".join(ROUND_COLUMNS)
 
 
 def create_round(
@@ -68,7 +69,17 @@ def get_round(db: Db, round_id: int, *, share: bool = False) -> RoundRecord | No
     """With `share`, on PostgreSQL, the round cannot change until this transaction ends: a
     rating checked against an open round is not counted after another process closed it."""
     lock = " FOR SHARE" if share and is_postgres(db) else ""
-    return _round(db.execute(f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE id = ?{lock}", (round_id,)).fetchone())
+    return round_from_row(db.execute(f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE id = ?{lock}", (round_id,)).fetchone())
+
+
+def get_rounds(db: Db, round_ids: Sequence[int], *, share: bool = False) -> dict[int, RoundRecord]:
+    """Several rounds by id in one statement (PostgreSQL only: an array parameter); with
+    `share`, each held as `get_round` holds one, taken in id order."""
+    if not round_ids:
+        return {}
+    lock = " ORDER BY id FOR SHARE" if share else ""
+    rows = db.execute(f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE id = ANY(?::bigint[]){lock}", (list(round_ids),))
+    return {r.id: r for r in map(round_from_row, rows.fetchall()) if r is not None}
 
 
 def open_round(db: Db, tenant: str, channel_id: str, kinds: Sequence[str]) -> RoundRecord | None:
@@ -78,7 +89,7 @@ def open_round(db: Db, tenant: str, channel_id: str, kinds: Sequence[str]) -> Ro
         f" AND kind IN ({marks}) ORDER BY id DESC LIMIT 1",
         (tenant, channel_id, *kinds),
     ).fetchone()
-    return _round(row)
+    return round_from_row(row)
 
 
 def record_post(db: Db, tenant: str, message_id: str, round_id: int | None, ref: str) -> None:

@@ -139,7 +139,7 @@ def apply_rating(db: Db, change: RatingChange, *, turn_taken: bool = False) -> b
         db.execute("UPDATE ratings SET score = ? WHERE answer_id = ? AND rater_id = ? AND dimension = ?", (new, *key))
     move = RatingMove(old, new, change.at if old is None else parse_iso(found[2]))
     with staged(db) as pending:
-        _count_move(db, pending, answer, change.rater_id, change.dimension, move)
+        count_move(db, pending, answer, change.rater_id, change.dimension, move)
     return True
 
 
@@ -168,9 +168,7 @@ def _by_order(
     return True, tallies.rating_by_order(LoggedChange(str(o), s, e) for o, s, e in logged)
 
 
-def _count_move(
-    db: Db, pending: Pending, answer: AnswerRecord, rater_id: str, dimension: str, move: RatingMove
-) -> None:
+def count_move(db: Db, pending: Pending, answer: AnswerRecord, rater_id: str, dimension: str, move: RatingMove) -> None:
     tallies.rating_moved(pending.deltas, answer.tenant, answer.user_id, answer.channel_id, answer.category,
                          answer.created_at, dimension, move)  # fmt: skip
     if dimension != "":
@@ -183,14 +181,23 @@ def _count_move(
     pending.rating_counted(db, answer.tenant, move.delta_sum, move.delta_n)
 
 
+# One statement for all the turns, taken in the order of their lock ids (the subquery's ORDER
+# BY, kept by OFFSET 0): every writer that takes several takes them in this one order.
+_LOCK_RATINGS = (
+    "SELECT pg_advisory_xact_lock(h) FROM"
+    " (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(?::text[]) AS k ORDER BY h OFFSET 0) AS turns"
+)
+
+
 def lock_ratings(db: Db, keys: Iterable[tuple[int, str, str]]) -> None:
     """On PostgreSQL, the turn of each (answer, rater, dimension) rating, held to the commit
     (SQLite's one writer takes turns already). A change of many ratings takes all of them
     first, in one order: taken one by one between writes, a rating's turn would be asked for
     while holding the row a single rating's trigger (rating_versions) waits on: a deadlock."""
     if is_postgres(db):
-        for key in sorted(set(keys)):
-            db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", ("\x1f".join(map(str, key)),))
+        names = sorted({"\x1f".join(map(str, key)) for key in keys})
+        if names:
+            db.execute(_LOCK_RATINGS, (names,))
 
 
 def withdraw_answer(db: Db, answer_id: int, at: datetime, *, turns_taken: bool = False) -> None:

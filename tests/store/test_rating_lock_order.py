@@ -28,15 +28,16 @@ class Recording:
 
     def __init__(self, db: Db) -> None:
         self.db = db
-        self.statements: list[str] = []
+        self.statements: list[tuple[str, Sequence[Any]]] = []
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
-        self.statements.append(sql)
+        self.statements.append((sql, parameters))
         return self.db.execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any:
-        self.statements.append(sql)
-        return self.db.executemany(sql, parameters)
+        rows = list(parameters)
+        self.statements.append((sql, rows))
+        return self.db.executemany(sql, rows)
 
 
 @pytest.fixture
@@ -57,8 +58,8 @@ async def rated_scene(store: PostgresStore) -> int:
     return dees.id
 
 
-async def recorded(store: PostgresStore, work: Callable[[Db], None]) -> list[str]:
-    found: list[str] = []
+async def recorded(store: PostgresStore, work: Callable[[Db], None]) -> list[tuple[str, Sequence[Any]]]:
+    found: list[tuple[str, Sequence[Any]]] = []
 
     def run(db: Db) -> None:
         recording = Recording(db)
@@ -69,11 +70,14 @@ async def recorded(store: PostgresStore, work: Callable[[Db], None]) -> list[str
     return found
 
 
-def assert_every_turn_once_before_the_first_write(statements: list[str], turns: int) -> None:
-    locks = [i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql]
-    writes = [i for i, sql in enumerate(statements) if RATING_WRITE.match(sql)]
+def assert_every_turn_once_before_the_first_write(statements: list[tuple[str, Sequence[Any]]], turns: int) -> None:
+    """The turns are taken in one statement (so in one order), one lock id per rating."""
+    locks = [i for i, (sql, _) in enumerate(statements) if "pg_advisory_xact_lock" in sql]
+    writes = [i for i, (sql, _) in enumerate(statements) if RATING_WRITE.match(sql)]
     assert len(writes) >= turns
-    assert len(locks) == turns, "each rating's turn taken once"
+    assert len(locks) == 1, "the turns taken in one statement, once"
+    taken = statements[locks[0]][1][0]
+    assert len(taken) == len(set(taken)) == turns, "each rating's turn taken once"
     assert max(locks) < min(writes), "a rating's turn taken after a rating was written"
 
 

@@ -1,0 +1,253 @@
+"""Many ratings in one PostgreSQL transaction, a few statements for all of them.
+
+On PostgreSQL every statement is a round trip, and a rating alone is a dozen statements
+(`scores.apply_rating`); the same ratings here take about fifteen statements however many
+there are: each step of `scores.apply_rating` (claim the events, take the ratings' turns, check
+their rounds, look up what is stored, log the ordered changes, write the rows, take the raters'
+daily counts) is done for the whole batch at once, over `unnest` of arrays. What each change
+does to the aggregates is decided one by one, in the batch's order, by the same functions as
+for a single rating (bot.core.tallies through `scores.count_move`), and written once at the end
+(bot.storage.batch). The rare change that needs more than one look-up (a second change of the
+same rating in the batch, a change older than one already logged, a rating from before orders
+were logged) is handed to `scores.apply_rating` itself, in the same transaction.
+
+The rows are taken in the order a single rating takes them (turns, rounds, the log, users,
+ratings, daily counts, the community, boards, skills), each step in key order, so a batch and
+any other writer wait for each other's rows in one order: none of them deadlocks another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core import tallies
+from bot.core.clock import iso, parse_iso
+from bot.core.ports import AnswerRecord, RatingChange, RoundRecord
+from bot.core.tallies import GivenKey, LoggedChange
+from bot.storage import records, scores
+from bot.storage.batch import staged
+from bot.storage.sql import Db
+
+RatingKey = tuple[int, str, str]  # (answer id, rater id, dimension)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    old: int | None  # the stored score, if any
+    created_at: str | None  # when it first counted
+    latest: str | None  # the latest logged order
+
+
+_ANSWER = scores.answer_columns().split(", ")
+_TARGETS = (  # as records.answer_by_message and records.get_round: (position, answer, its round)
+    f"SELECT k.i, {', '.join('a.' + c for c in _ANSWER)}, {', '.join('r.' + c for c in records.ROUND_COLUMNS)}"
+    " FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS k(tenant, message_id, i)"
+    " JOIN answers a ON a.tenant = k.tenant AND a.message_id = k.message_id AND a.withdrawn = 0"
+    " LEFT JOIN rounds r ON r.id = a.round_id"
+)
+_CLAIM = (
+    "INSERT INTO processed_events (tenant, event_id, seen_at)"
+    " SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ORDER BY 1, 2"
+    " ON CONFLICT DO NOTHING RETURNING tenant, event_id"
+)
+_LOOK_UP = (  # only answers that are still there (not withdrawn) come back
+    "SELECT k.answer_id, k.rater_id, k.dimension, r.score, r.created_at,"
+    " (SELECT MAX(ord) FROM rating_log l"
+    "   WHERE l.answer_id = k.answer_id AND l.rater_id = k.rater_id AND l.dimension = k.dimension)"
+    " FROM unnest(?::bigint[], ?::text[], ?::text[]) AS k(answer_id, rater_id, dimension)"
+    " JOIN answers a ON a.id = k.answer_id AND a.withdrawn = 0"
+    " LEFT JOIN ratings r ON r.answer_id = k.answer_id AND r.rater_id = k.rater_id AND r.dimension = k.dimension"
+)
+_LOG = (
+    "INSERT INTO rating_log (answer_id, rater_id, dimension, ord, score, expect)"
+    " SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[]) ORDER BY 1, 2, 3, 4"
+    " ON CONFLICT DO NOTHING RETURNING answer_id, rater_id, dimension"
+)
+_TOUCH_USERS = (  # as scores.touch_user: an unchanged row is not rewritten
+    "INSERT INTO users (tenant, user_id, display_name)"
+    " SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ORDER BY 1, 2"
+    " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
+    " WHERE excluded.display_name NOT IN ('', users.display_name)"
+)
+_DELETE = (
+    "DELETE FROM ratings r USING unnest(?::bigint[], ?::text[], ?::text[]) AS k(answer_id, rater_id, dimension)"
+    " WHERE r.answer_id = k.answer_id AND r.rater_id = k.rater_id AND r.dimension = k.dimension"
+)
+_INSERT = (
+    "INSERT INTO ratings (tenant, answer_id, rater_id, dimension, score, created_at)"
+    " SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[])"
+    " ORDER BY 2, 3, 4"
+)
+_UPDATE = (
+    "UPDATE ratings r SET score = k.score"
+    " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS k(answer_id, rater_id, dimension, score)"
+    " WHERE r.answer_id = k.answer_id AND r.rater_id = k.rater_id AND r.dimension = k.dimension"
+)
+_TAKE_GIVEN = (  # as batch._GIVEN_TAKE, for every rater of the batch
+    "INSERT INTO given_daily (tenant, user_id, day, n)"
+    " SELECT tenant, user_id, day, 0 FROM unnest(?::text[], ?::text[], ?::text[]) AS k(tenant, user_id, day)"
+    " ORDER BY 1, 2, 3"
+    " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = given_daily.n RETURNING tenant, user_id, day, n"
+)
+
+
+def apply_ratings(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[bool]:
+    """`scores.apply_rating` for each (change, event id to claim) in order, in the caller's
+    transaction; returns, for each, whether it changed anything."""
+    done = [False] * len(batch)
+    live = _open(db, batch, _claimed(db, batch))
+    keys = {i: key_of(batch[i][0]) for i in live}
+    scores.lock_ratings(db, keys.values())
+    times = Counter(keys.values())
+    alone = [i for i in live if times[keys[i]] == 1]
+    one_by_one = [i for i in live if times[keys[i]] > 1]
+    stored = _look_up(db, [keys[i] for i in alone])
+    moves: list[tuple[int, int | None, int | None]] = []  # (index, old, new)
+    ordered: list[tuple[int, LoggedChange]] = []
+    for i in alone:
+        change, found = batch[i][0], stored.get(keys[i])
+        if found is None:
+            continue  # the answer went while this rating was on its way
+        if change.order is None:
+            moves.append((i, found.old, tallies.after_change(found.old, LoggedChange("", change.score, change.expect))))
+            continue
+        logged = LoggedChange(tallies.encode_order(change.order), change.score, change.expect)
+        if (found.latest is None and found.old is not None) or (
+            found.latest is not None and logged.order <= found.latest
+        ):
+            one_by_one.append(i)  # a rating from before orders were logged, or a change out of order
+        else:
+            ordered.append((i, logged))
+    new_in_log = _log(db, [(keys[i], logged) for i, logged in ordered])
+    moves += [
+        (i, stored[keys[i]].old, tallies.after_change(stored[keys[i]].old, logged))
+        for i, logged in ordered
+        if keys[i] in new_in_log  # else a change logged already: the same change again
+    ]
+    moves = sorted(m for m in moves if m[1] != m[2])
+    _write_rows(db, [(batch[i][0], old, new) for i, old, new in moves])
+    with staged(db) as pending:
+        _take_given(db, pending.given, [(batch[i][0], old, new, stored[keys[i]].created_at) for i, old, new in moves])
+        for i, old, new in moves:
+            change = batch[i][0]
+            first = change.at if old is None else parse_iso(str(stored[keys[i]].created_at))
+            scores.count_move(db, pending, change.answer, change.rater_id, change.dimension,
+                              tallies.RatingMove(old, new, first))  # fmt: skip
+            done[i] = True
+        for i in sorted(one_by_one):
+            done[i] = scores.apply_rating(db, batch[i][0], turn_taken=True)
+    return done
+
+
+def rating_targets(
+    db: Db, wanted: Sequence[tuple[str, str]]
+) -> list[tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]]:
+    """`rating_target` for each (community, message id), in two statements for all."""
+    found: dict[int, tuple[AnswerRecord, RoundRecord | None]] = {}
+    rounds: dict[int, RoundRecord | None] = {}  # the batch's ratings are mostly on a few rounds: each read once
+    width = len(_ANSWER)
+    for row in db.execute(_TARGETS, _columns(wanted, 2)).fetchall():
+        i = int(row[0])
+        if i not in found:
+            answer = scores.answer_from_row(row[1 : 1 + width])
+            if answer.round_id not in rounds:
+                rounds[answer.round_id] = records.round_from_row(row[1 + width :])
+            found[i] = answer, rounds[answer.round_id]
+    tenants = sorted({tenant for tenant, _ in wanted})
+    configs = {
+        str(tenant): dict(json.loads(config))
+        for tenant, config in db.execute(
+            "SELECT tenant, config FROM communities WHERE tenant = ANY(?::text[])", (tenants,)
+        )
+    }
+    targets: list[tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]] = []
+    for i, (tenant, _) in enumerate(wanted, start=1):
+        answer_and_round = found.get(i, (None, None))
+        targets.append((dict(configs.get(tenant, {})), *answer_and_round))  # a copy each: a caller may change its own
+    return targets
+
+
+def key_of(change: RatingChange) -> RatingKey:
+    return change.answer.id, change.rater_id, change.dimension
+
+
+def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]:
+    """Rows as the column arrays `unnest` takes (empty arrays for no rows)."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _claimed(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[int]:
+    """The changes whose event id this batch claims (an id twice in the batch: the first)."""
+    wanted = {(c.answer.tenant, event_id, iso(c.at)) for c, event_id in batch if event_id is not None}
+    taken = {tuple(row) for row in db.execute(_CLAIM, _columns(sorted(wanted), 3)).fetchall()} if wanted else set()
+    live = []
+    for i, (change, event_id) in enumerate(batch):
+        if event_id is None:
+            live.append(i)
+        elif (change.answer.tenant, event_id) in taken:
+            taken.discard((change.answer.tenant, event_id))
+            live.append(i)
+    return live
+
+
+def _open(db: Db, batch: Sequence[tuple[RatingChange, str | None]], live: list[int]) -> list[int]:
+    """Those still open for rating by their round as stored, each round held (FOR SHARE) to
+    the commit, as a single rating holds it."""
+    checked = [i for i in live if batch[i][0].still_open is not None]
+    rounds = records.get_rounds(db, sorted({batch[i][0].answer.round_id for i in checked}), share=True)
+
+    def still_open(change: RatingChange) -> bool:
+        return change.still_open is None or change.still_open(rounds.get(change.answer.round_id))
+
+    return [i for i in live if still_open(batch[i][0])]
+
+
+def _look_up(db: Db, keys: list[RatingKey]) -> dict[RatingKey, _Stored]:
+    if not keys:
+        return {}
+    rows = db.execute(_LOOK_UP, _columns(keys, 3)).fetchall()
+    return {
+        (int(a), str(u), str(d)): _Stored(None if s is None else int(s), created, latest)
+        for a, u, d, s, created, latest in rows
+    }
+
+
+def _log(db: Db, changes: list[tuple[RatingKey, LoggedChange]]) -> set[RatingKey]:
+    """Each change into the order log; the ones logged now (not there already)."""
+    if not changes:
+        return set()
+    rows = [(*key, c.order, c.score, c.expect) for key, c in changes]
+    return {(int(a), str(u), str(d)) for a, u, d in db.execute(_LOG, _columns(rows, 6)).fetchall()}
+
+
+def _write_rows(db: Db, moves: list[tuple[RatingChange, int | None, int | None]]) -> None:
+    """The ratings rows: removed, added (their raters' names noted first), re-scored."""
+    removed = [key_of(c) for c, _, new in moves if new is None]
+    added = [(c.answer.tenant, *key_of(c), new, iso(c.at)) for c, old, new in moves if old is None]
+    changed = [(*key_of(c), new) for c, old, new in moves if old is not None and new is not None]
+    names = {(c.answer.tenant, c.rater_id): c.rater_name for c, old, _ in moves if old is None}
+    if names:
+        db.execute(_TOUCH_USERS, _columns(sorted((*user, name) for user, name in names.items()), 3))
+    for sql, rows, width in ((_DELETE, removed, 3), (_INSERT, added, 6), (_UPDATE, changed, 4)):
+        if rows:
+            db.execute(sql, _columns(rows, width))
+
+
+def _take_given(
+    db: Db, given: dict[GivenKey, int], counted: list[tuple[RatingChange, int | None, int | None, str | None]]
+) -> None:
+    """Every rater's count for the day its rating first counted, taken in one statement, in
+    key order, before the community's row (as a single rating takes them)."""
+    keys = set()
+    for change, old, new, created_at in counted:
+        if change.dimension == "" and (old is None) != (new is None):
+            day = (change.at if old is None else parse_iso(str(created_at))).date().isoformat()
+            keys.add((change.answer.tenant, change.rater_id, day))
+    keys -= given.keys()
+    if keys:
+        for tenant, user_id, day, n in db.execute(_TAKE_GIVEN, _columns(sorted(keys), 3)).fetchall():
+            given[(str(tenant), str(user_id), str(day))] = int(n)
