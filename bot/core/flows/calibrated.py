@@ -10,12 +10,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.core import calibrated, commands, community_report, progress, scoring
+from bot.core import calibrated, community_report, progress, scoring
 from bot.core.analytics import DailySkill, summarise
 from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration
 from bot.core.calibration_cache import CalibrationCache, compute
-from bot.core.errors import MockpanelError
-from bot.core.events import CommandInvoked, Event
+from bot.core.commands import ParsedCommand
 from bot.core.flows.context import Context, Public
 from bot.core.flows.pictures import attach_later
 from bot.core.messages import Attachment, Message
@@ -26,30 +25,18 @@ from bot.core.views import area_label, render_leaderboard
 
 CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCache
 CALIBRATION = "calibration"  # ctx.memo's key for the event's calibration, once it has one
-# The commands that read the calibration (weak areas, the calibrated board, raters, report,
-# export): the dispatcher has it ready before their transaction.
-_READERS = {"me", "raters", "report", "privacy export"}
 
 
-def needs_calibration(event: Event) -> bool:
-    if not isinstance(event, CommandInvoked):
-        return False
-    try:
-        parsed = commands.parse(event.text)
-    except MockpanelError:
-        return False  # the event itself will say what is wrong
-    return (
-        parsed.name in _READERS
-        or (parsed.name == "leaderboard" and bool(parsed.args.get("calibrated")))
-        or (parsed.name == "practice" and not parsed.args.get("category"))  # it aims at the weakest area
-    )
+def needs_calibration(command: ParsedCommand | None) -> bool:
+    """Whether the event's command reads the calibration (its spec says: `reads_calibration`)."""
+    return command is not None and command.reads_calibration
 
 
-async def prepare(cache: CalibrationCache, store: Store, event: Event) -> None:
+async def prepare(cache: CalibrationCache, store: Store, tenant: str, command: ParsedCommand | None) -> None:
     """Before the event's transaction, outside it: bring the community's calibration up to date
-    in the cache if the event will read it (bot.core.calibration_cache says why)."""
-    if needs_calibration(event):
-        await cache.current(store, event.tenant)
+    in the cache if the event's command will read it (bot.core.calibration_cache says why)."""
+    if needs_calibration(command):
+        await cache.current(store, tenant)
 
 
 async def calibration(ctx: Context) -> Calibration:
