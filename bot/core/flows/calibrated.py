@@ -5,13 +5,14 @@ community's calibration kept between events (bot.core.calibration_cache)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.core import calibrated, community_report, progress, scoring
 from bot.core.analytics import DailySkill, summarise
+from bot.core.calibrated import Received
 from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration
 from bot.core.calibration_cache import CalibrationCache, compute
 from bot.core.commands import ParsedCommand
@@ -55,13 +56,17 @@ async def calibration(ctx: Context) -> Calibration:
 
 async def community_means(ctx: Context) -> dict[str, float]:
     """Per weak area, the community's calibrated mean (the chart's reference line)."""
-    return calibrated.community_means(await ctx.store.received(ctx.tenant), await calibration(ctx))
+    return calibrated.community_means(await ctx.store.received_per_area(ctx.tenant), await calibration(ctx))
 
 
-async def skills(ctx: Context, user_id: str, found: Calibration | None = None) -> list[DailySkill]:
-    """A member's daily weak-area rows with each rating as score − leniency."""
+async def skills(
+    ctx: Context, user_id: str, found: Calibration | None = None, received: Sequence[Received] | None = None
+) -> list[DailySkill]:
+    """A member's daily weak-area rows with each rating as score − leniency; `received`: the
+    member's ratings received, if the caller has read them already."""
     found = found if found is not None else await calibration(ctx)
-    return calibrated.calibrated_skills(await ctx.store.received(ctx.tenant, user_id), found)
+    rows = received if received is not None else await ctx.store.received(ctx.tenant, user_id)
+    return calibrated.calibrated_skills(rows, found)
 
 
 async def self_rated(ctx: Context, user_id: str) -> list[SelfRated]:
