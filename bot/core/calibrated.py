@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Protocol, TypeVar
 
 from bot.core import scoring
@@ -98,15 +98,11 @@ def community_means(rows: Iterable[Received | AreaReceived], calibration: Calibr
 def period_bounds(period: str, now: datetime) -> tuple[datetime | None, datetime | None]:
     """The UTC span of the board period that `now` is in (scoring.period_keys): answers
     created in it count towards it. All time: no bounds."""
-    now = now.astimezone(UTC)
-    midnight = datetime(now.year, now.month, now.day, tzinfo=UTC)
-    if period == "week":
-        start = midnight - timedelta(days=now.weekday())
-        return start, start + timedelta(days=7)
-    if period == "month":
-        start = midnight.replace(day=1)
-        return start, (start + timedelta(days=32)).replace(day=1)
-    return None, None
+    days = scoring.period_days(period, now.astimezone(UTC).date())
+    if days is None:
+        return None, None
+    start, end = days
+    return datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC)
 
 
 @dataclass(frozen=True)
