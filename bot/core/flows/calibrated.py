@@ -5,7 +5,7 @@ community's calibration kept between events (bot.core.calibration_cache)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from bot.core.messages import Attachment, Message
 from bot.core.ports import Store
 from bot.core.self_assessment import SelfRated
 from bot.core.text import user_text
-from bot.core.views import area_label, render_leaderboard
+from bot.core.views import area_label, category_label, render_leaderboard
 
 CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCache
 CALIBRATION = "calibration"  # ctx.memo's key for the event's calibration, once it has one
@@ -75,23 +75,15 @@ async def self_rated(ctx: Context, user_id: str) -> list[SelfRated]:
     return calibrated.calibrated_self_rated(rows, await calibration(ctx))
 
 
-def category_labeller(library: Any) -> Callable[[str], str]:
-    def label(category: str) -> str:
-        known = library.categories.get(category)
-        return str(known.name) if known else category.replace("_", " ")
-
-    return label
-
-
 # --- /mock me progress -------------------------------------------------------------------------
 
 
 async def me_progress(ctx: Context) -> None:
     user = ctx.actor.user_id
-    label = category_labeller(await ctx.library())
+    library = await ctx.library()
     answers = await ctx.store.answers_per_category(ctx.tenant, user)
     rows = await skills(ctx, user)
-    names = {c: label(c) for c in {*answers, *(r.area.split(":", 1)[1] for r in rows)}}
+    names = {c: category_label(c, library) for c in {*answers, *(r.area.split(":", 1)[1] for r in rows)}}
     chart = progress.progress(
         rows, answers, names, ctx.now.date(), await ctx.store.best_streak(ctx.tenant, user),
         user_text(ctx.actor.name, 40),
