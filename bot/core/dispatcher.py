@@ -139,8 +139,9 @@ class Dispatcher:
             if not await self._claim(tx, event, now):
                 return None
             config = await tx.get_config(event.tenant)
-            memo = {calibrated.CACHE: self.calibrations}
-            ctx = Context(tx, self.libraries, event, now, config, renderer=self.renderer, memo=memo)
+            ctx = Context(
+                tx, self.libraries, event, now, config, renderer=self.renderer, calibrations=self.calibrations
+            )
             await self._route(ctx, command)
             lanes, timers_changed = await self._record_effects(ctx)
         return ctx, lanes, timers_changed

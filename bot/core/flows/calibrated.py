@@ -24,9 +24,6 @@ from bot.core.self_assessment import SelfRated
 from bot.core.text import user_text
 from bot.core.views import area_label, category_label, render_leaderboard
 
-CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCache
-CALIBRATION = "calibration"  # ctx.memo's key for the event's calibration, once it has one
-
 
 def needs_calibration(command: ParsedCommand | None) -> bool:
     """Whether the event's command reads the calibration (its spec says: `reads_calibration`)."""
@@ -43,15 +40,12 @@ async def prepare(cache: CalibrationCache, store: Store, tenant: str, command: P
 async def calibration(ctx: Context) -> Calibration:
     """The community's rater calibration: the dispatcher's cache (every calibrated read shares
     it), once per event; without one (a flow run on its own), computed here."""
-    found = ctx.memo.get(CALIBRATION)
-    if not isinstance(found, Calibration):
-        cache = ctx.memo.get(CACHE)
-        if isinstance(cache, CalibrationCache):
-            found = await cache.within(ctx.store, ctx.tenant)
+    if ctx.calibration is None:
+        if ctx.calibrations is not None:
+            ctx.calibration = await ctx.calibrations.within(ctx.store, ctx.tenant)
         else:
-            found = (await compute(ctx.store, ctx.tenant, 0, ctx.now)).calibration
-        ctx.memo[CALIBRATION] = found
-    return found
+            ctx.calibration = (await compute(ctx.store, ctx.tenant, 0, ctx.now)).calibration
+    return ctx.calibration
 
 
 async def community_means(ctx: Context) -> dict[str, float]:
