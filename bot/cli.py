@@ -246,8 +246,10 @@ async def _fresh_postgres(url: str) -> str:
 
 
 def _is_demo_db(path: Path) -> bool:
+    from bot.dbtools.engines import read_only_uri
+
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as connection:
             return bool(connection.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID)
     except sqlite3.Error:
         return False  # not a database at all: certainly not the demo's

@@ -18,6 +18,7 @@ import aiohttp
 from bot.config import Settings, is_postgres_url
 from bot.core.banks import BankError
 from bot.core.errors import MockpanelError
+from bot.dbtools.engines import read_only_uri
 from bot.storage.sqlite import migrations
 
 
@@ -80,7 +81,7 @@ def check_sqlite(report: Report, db: str) -> None:
                      f"create the folder {folder} (and let the bot's user write there)")  # fmt: skip
         return
     try:
-        with sqlite3.connect(f"file:{Path(db).resolve()}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(read_only_uri(Path(db)), uri=True) as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.Error as error:
         report.check(False, f"database {db} does not open: {error}", "check the path and its permissions")
@@ -116,7 +117,7 @@ def _sqlite_schedules(db: str) -> list[tuple[str, str]]:
     if db == ":memory:" or not Path(db).exists():
         return []
     try:
-        with sqlite3.connect(f"file:{Path(db).resolve()}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(read_only_uri(Path(db)), uri=True) as conn:
             rows = conn.execute("SELECT tenant, channel_id FROM qotd_schedules ORDER BY tenant, channel_id").fetchall()
     except sqlite3.Error:
         return []  # check_sqlite has said why

@@ -10,9 +10,10 @@ computed from the same rows plus who gave the ratings they count."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time
+from typing import Protocol, TypeVar
 
 from bot.core import scoring
 from bot.core.analytics import DailySkill
@@ -33,14 +34,52 @@ class Received:
     total: int
 
 
-def calibrated_skills(rows: Iterable[Received], calibration: Calibration) -> list[DailySkill]:
-    """The daily weak-area rows of the analytics (one author's), with calibrated totals."""
-    out: dict[tuple[str, date], list[float]] = {}
+@dataclass(frozen=True)
+class AreaReceived:
+    """Ratings the community's members received in one weak area from one rater: n and sum
+    (Received summed over authors and days, for the community's means)."""
+
+    area: str
+    rater_id: str
+    n: int
+    total: int
+
+
+class Counted(Protocol):
+    """A count and sum of one rater's ratings (Received, AreaReceived)."""
+
+    @property
+    def rater_id(self) -> str: ...
+    @property
+    def n(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+
+
+R = TypeVar("R", bound=Counted)
+K = TypeVar("K")
+
+
+def calibrated_sums(rows: Iterable[R], key: Callable[[R], K], calibration: Calibration) -> dict[K, tuple[int, float]]:
+    """Per key, the count of the ratings and their sum with each as score − its rater's
+    leniency; keys whose ratings are all gone (n 0) are left out."""
+    sums: dict[K, list[float]] = {}
     for row in rows:
-        cell = out.setdefault((row.area, row.day), [0, 0.0])
+        cell = sums.setdefault(key(row), [0, 0.0])
         cell[0] += row.n
         cell[1] += row.total - row.n * calibration.leniency(row.rater_id)
-    return [DailySkill(area, day, int(n), total) for (area, day), (n, total) in out.items() if n]
+    return {k: (int(n), total) for k, (n, total) in sums.items() if n}
+
+
+def calibrated_skills(rows: Iterable[Received], calibration: Calibration) -> list[DailySkill]:
+    """The daily weak-area rows of the analytics (one author's), with calibrated totals."""
+    sums = calibrated_sums(rows, lambda row: (row.area, row.day), calibration)
+    return [DailySkill(area, day, n, total) for (area, day), (n, total) in sums.items()]
+
+
+def as_given_skills(rows: Iterable[Received]) -> list[DailySkill]:
+    """The same daily rows with every rating as given: what the stored skills rows hold."""
+    return calibrated_skills(rows, Calibration({}))
 
 
 def by_author(rows: Iterable[Received]) -> dict[str, list[Received]]:
@@ -50,28 +89,20 @@ def by_author(rows: Iterable[Received]) -> dict[str, list[Received]]:
     return out
 
 
-def community_means(rows: Iterable[Received], calibration: Calibration) -> dict[str, float]:
+def community_means(rows: Iterable[Received | AreaReceived], calibration: Calibration) -> dict[str, float]:
     """Per weak area, the community's mean calibrated rating (the chart's reference line)."""
-    sums: dict[str, list[float]] = {}
-    for row in rows:
-        cell = sums.setdefault(row.area, [0, 0.0])
-        cell[0] += row.n
-        cell[1] += row.total - row.n * calibration.leniency(row.rater_id)
-    return {area: total / n for area, (n, total) in sums.items() if n}
+    sums = calibrated_sums(rows, lambda row: row.area, calibration)
+    return {area: total / n for area, (n, total) in sums.items()}
 
 
 def period_bounds(period: str, now: datetime) -> tuple[datetime | None, datetime | None]:
     """The UTC span of the board period that `now` is in (scoring.period_keys): answers
     created in it count towards it. All time: no bounds."""
-    now = now.astimezone(UTC)
-    midnight = datetime(now.year, now.month, now.day, tzinfo=UTC)
-    if period == "week":
-        start = midnight - timedelta(days=now.weekday())
-        return start, start + timedelta(days=7)
-    if period == "month":
-        start = midnight.replace(day=1)
-        return start, (start + timedelta(days=32)).replace(day=1)
-    return None, None
+    days = scoring.period_days(period, now.astimezone(UTC).date())
+    if days is None:
+        return None, None
+    start, end = days
+    return datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC)
 
 
 @dataclass(frozen=True)

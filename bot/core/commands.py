@@ -10,7 +10,7 @@ import difflib
 import functools
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -171,12 +171,24 @@ class Arg:
         return f"<{inner}>" if self.required else f"[{inner}]"
 
 
+def _never(args: Mapping[str, Any]) -> bool:
+    return False
+
+
+def _always(args: Mapping[str, Any]) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str  # "group start"
     summary: str
     args: tuple[Arg, ...] = ()
     organiser_only: bool = False
+    # Whether the command, with these arguments, reads the community's rater calibration
+    # (weak areas, the calibrated board, raters, report, export): the dispatcher brings it
+    # up to date before the command's transaction (bot.core.calibration_cache says why).
+    reads_calibration: Callable[[Mapping[str, Any]], bool] = _never
 
     @property
     def usage(self) -> str:
@@ -191,6 +203,10 @@ class ParsedCommand:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def reads_calibration(self) -> bool:
+        return self.spec.reads_calibration(self.args)
 
 
 def _a(name: str, parse: Callable[[str], Any], usage: str = "", **kw: bool) -> Arg:
@@ -261,7 +277,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Answer privately (blind rounds, practice).",
         (_a("text", _text, "your answer", rest=True),),
     ),
-    CommandSpec("practice", "Get a question from your weakest area, privately.", (_a("category", _category),)),
+    CommandSpec(
+        "practice",
+        "Get a question from your weakest area, privately.",
+        (_a("category", _category),),
+        reads_calibration=lambda args: not args.get("category"),  # it aims at the weakest area
+    ),
     CommandSpec(
         "leaderboard",
         "Show the leaderboard.",
@@ -270,17 +291,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
             _a("scope", _choice("channel", "community"), "channel|community"),
             _a("calibrated", _text, flag=True),
         ),
+        reads_calibration=lambda args: bool(args.get("calibrated")),
     ),
     CommandSpec(
         "me",
         "Your points, streak and weak-area summary, privately; `progress`: your weekly means as a chart.",
         (_a("view", _choice("progress"), "progress"),),
+        reads_calibration=_always,
     ),
     CommandSpec(
         "raters",
         "Raters who give everyone the same score or disagree with everyone far beyond chance, privately.",
         (),
         True,
+        reads_calibration=_always,
     ),
     CommandSpec("bank list", "List the question banks and categories."),
     CommandSpec("bank show", "Show one question.", (_a("id", _word, "question id", required=True),)),
@@ -354,7 +378,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("privacy optout", "Hide yourself from public leaderboards."),
     CommandSpec("privacy optin", "Show yourself on public leaderboards again."),
-    CommandSpec("privacy export", "Get all your data as a file."),
+    CommandSpec("privacy export", "Get all your data as a file.", reads_calibration=_always),
     CommandSpec("privacy delete", "Delete all your data in this community."),
     CommandSpec(
         "privacy nudges",
@@ -366,6 +390,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "A CSV of the community's activity.",
         (_a("since", _date, "YYYY-MM-DD", keyword=True),),
         True,
+        reads_calibration=_always,
     ),
 )
 

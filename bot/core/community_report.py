@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.analytics import WeakAreaSummary
 from bot.core.calibration import Calibration, RaterCalibration
-from bot.core.progress import week_of
+from bot.core.scoring import week_start
 
 REPORT_CHART_FILENAME = "mockpanel-report.png"
 REPORT_WEEKS = 26  # participation: the last half year in the chart (the CSV has every week)
@@ -83,7 +83,7 @@ def weekly(participation: Participation) -> list[Week]:
     ratings: dict[date, int] = {}
     for counts, rows in ((answers, participation.answers), (ratings, participation.ratings)):
         for who, day in rows:
-            week = week_of(day)
+            week = week_start(day)
             counts[week] = counts.get(week, 0) + 1
             active.setdefault(week, set()).add(who)
     if not active:

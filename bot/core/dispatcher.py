@@ -19,6 +19,7 @@ from bot.core import commands
 from bot.core.calibration_cache import CalibrationCache
 from bot.core.chart_kinds import ChartRenderer
 from bot.core.clock import Clock
+from bot.core.commands import ParsedCommand
 from bot.core.delivery import Delivery
 from bot.core.errors import MockpanelError
 from bot.core.events import (
@@ -72,12 +73,16 @@ class Dispatcher:
             except MockpanelError as error:
                 return [Message(text=str(error))]
             return [Message(text=note)] if note else []
+        command = _parse(event)  # once: the turn, the calibration and the route all ask
         # A big community's calibration is fitted (slowly) before the channel's turn is taken,
         # so the channel's other events need not wait for it; within the turn it comes from the cache.
-        await calibrated.prepare(self.calibrations, self.store, event)
-        async with self._lock(event):
+        await calibrated.prepare(
+            self.calibrations, self.store, event.tenant, command if isinstance(command, ParsedCommand) else None
+        )
+        scope = _turn_scope(event, command)
+        async with self._locks.setdefault((event.tenant, scope), asyncio.Lock()):
             try:
-                handled = await self._handle_once(event, now)
+                handled = await self._handle_once(event, now, scope, command)
             except MockpanelError as error:
                 # Nothing the event did is kept; its id (and timer) is, so a replay stays quiet.
                 async with self.store.transaction() as tx:
@@ -111,28 +116,33 @@ class Dispatcher:
             self.delivery.wake()
             return False
 
-    async def _handle_once(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
+    async def _handle_once(
+        self, event: Event, now: datetime, scope: str, command: Command
+    ) -> tuple[Context, list[str], bool] | None:
         """Read, decide and commit once; a round changed meanwhile by another writer means the
         whole event runs again from its reads."""
         for _ in range(CONFLICT_RETRIES - 1):
             try:
-                return await self._in_transaction(event, now)
+                return await self._in_transaction(event, now, scope, command)
             except Conflict:
                 log.info("event %s met a concurrent change; handling it again", event.event_id)
-        return await self._in_transaction(event, now)
+        return await self._in_transaction(event, now, scope, command)
 
-    async def _in_transaction(self, event: Event, now: datetime) -> tuple[Context, list[str], bool] | None:
+    async def _in_transaction(
+        self, event: Event, now: datetime, scope: str, command: Command
+    ) -> tuple[Context, list[str], bool] | None:
         # A community's own banks are parsed (slowly, for a big one) before the transaction
         # holds the store, not inside it; within it they come from the cache.
         await self.libraries.get(event.tenant)
         async with self.store.transaction() as tx:
-            await tx.take_turn(event.tenant, _turn_scope(event))  # across processes, too
+            await tx.take_turn(event.tenant, scope)  # across processes, too
             if not await self._claim(tx, event, now):
                 return None
             config = await tx.get_config(event.tenant)
-            memo = {calibrated.CACHE: self.calibrations}
-            ctx = Context(tx, self.libraries, event, now, config, renderer=self.renderer, memo=memo)
-            await self._route(ctx)
+            ctx = Context(
+                tx, self.libraries, event, now, config, renderer=self.renderer, calibrations=self.calibrations
+            )
+            await self._route(ctx, command)
             lanes, timers_changed = await self._record_effects(ctx)
         return ctx, lanes, timers_changed
 
@@ -179,13 +189,13 @@ class Dispatcher:
                 return str(record.state.get("organiser_id") or "") or None
         return None
 
-    def _lock(self, event: Event) -> asyncio.Lock:
-        return self._locks.setdefault((event.tenant, _turn_scope(event)), asyncio.Lock())
-
-    async def _route(self, ctx: Context) -> None:
+    async def _route(self, ctx: Context, command: Command) -> None:
         event = ctx.event
         if isinstance(event, CommandInvoked):
-            await self._command(ctx, commands.parse(event.text), event)
+            if isinstance(command, MockpanelError):
+                raise command  # the reply says what is wrong; nothing is changed
+            if command is not None:
+                await self._command(ctx, command, event)
         elif isinstance(event, MessagePosted):
             if event.thread_id:
                 await answers.on_thread_message(ctx, event.thread_id, event.message_id, event.text)
@@ -203,7 +213,7 @@ class Dispatcher:
         elif isinstance(event, TimerFired):
             await self._timer(ctx, event)
 
-    async def _command(self, ctx: Context, parsed: commands.ParsedCommand, event: CommandInvoked) -> None:
+    async def _command(self, ctx: Context, parsed: ParsedCommand, event: CommandInvoked) -> None:
         name, args = parsed.name, parsed.args
         group_word = name.split()[0]
         handlers: dict[str, Callable[[], Awaitable[None]]] = {
@@ -260,9 +270,23 @@ class Dispatcher:
             await qotd.on_close_timer(ctx, event.payload)
 
 
-def _turn_scope(event: Event) -> str:
+# An event's command, parsed once: None for an event that is not a command, the error for a
+# command that does not parse (raised when the event is routed, as any flow's error is).
+Command = ParsedCommand | MockpanelError | None
+
+
+def _parse(event: Event) -> Command:
+    if not isinstance(event, CommandInvoked):
+        return None
+    try:
+        return commands.parse(event.text)
+    except MockpanelError as error:
+        return error
+
+
+def _turn_scope(event: Event, command: Command) -> str:
     """Events in one channel take turns. Settings and banks belong to the whole community, so
     changing them takes the community's turn instead."""
-    if isinstance(event, CommandInvoked) and event.text.lower().split()[:1] in (["config"], ["bank"]):
+    if isinstance(command, ParsedCommand) and command.name.split()[0] in ("config", "bank"):
         return "*community*"
     return event.channel_id

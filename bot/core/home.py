@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Actor, Event
-from bot.core.flows import calibrated, community
+from bot.core.flows import community
 from bot.core.flows.context import Context, Public
 from bot.core.messages import Form, Message
 
@@ -15,8 +15,9 @@ async def home_messages(dispatcher: Dispatcher, tenant: str, user: Actor) -> lis
     event = Event(event_id=f"home:{user.user_id}", tenant=tenant, channel_id="", user=user)
     # The weak areas are calibrated: the community's kept calibration, exact (outside any
     # transaction), so opening the App Home fits nothing unless a rating changed since.
-    memo = {calibrated.CALIBRATION: await dispatcher.calibrations.current(store, tenant)}
-    ctx = Context(store, dispatcher.libraries, event, dispatcher.clock.now(), await store.get_config(tenant), memo=memo)
+    found = await dispatcher.calibrations.current(store, tenant)
+    config = await store.get_config(tenant)
+    ctx = Context(store, dispatcher.libraries, event, dispatcher.clock.now(), config, calibration=found)
     await community.me(ctx)
     await community.leaderboard(ctx, "week", "community")
     await community.leaderboard(ctx, "all", "community")

@@ -15,7 +15,7 @@ from bot.core.schedule import QotdSchedule
 from bot.core.self_assessment import SelfRated
 
 if TYPE_CHECKING:
-    from bot.core.calibrated import Received
+    from bot.core.calibrated import AreaReceived, Received
     from bot.core.calibration import Rated
     from bot.core.community_report import Participation
 
@@ -270,6 +270,7 @@ class CoachingRepository(Protocol):
     async def shared_ratings(self, tenant: str, limit: int) -> list[Rated]: ...
     async def rater_score_counts(self, tenant: str) -> list[tuple[str, int, int]]: ...
     async def received(self, tenant: str, user_id: str | None = None) -> list[Received]: ...
+    async def received_per_area(self, tenant: str) -> list[AreaReceived]: ...
     async def board_received(
         self, tenant: str, channel_id: str | None, start: datetime | None, end: datetime | None
     ) -> list[tuple[str, str, int]]: ...

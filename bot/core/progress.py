@@ -1,8 +1,8 @@
 """`/mock me progress`: per week, the calibrated mean rating in the user's three most practised
 categories (most answers; ties by ratings received), and their question-of-the-day streak.
 
-A week runs Monday to Sunday (UTC), as the boards' weeks do; a rating counts in the week of
-the day it first counted, as the weak areas count it. A week's point is the plain calibrated
+A week runs Monday to Sunday (UTC), as the boards' weeks do (scoring.week_start); a rating
+counts in the week of the day it first counted, as the weak areas count it. A week's point is the plain calibrated
 mean of that week's ratings (not shrunk: the count is shown beside it). The chart needs
 PROGRESS_MIN_WEEKS weeks with ratings in one category and MIN_RATINGS ratings in all;
 below that the text alone answers."""
@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from bot.core.analytics import MIN_RATINGS, DailySkill
 from bot.core.messages import Message
+from bot.core.scoring import week_start
 from bot.core.text import plural
 
 PROGRESS_CATEGORIES = 3
@@ -47,10 +48,6 @@ class ProgressChart:
         )
 
 
-def week_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def progress(
     skills: Iterable[DailySkill],
     answers: Mapping[str, int],
@@ -60,7 +57,7 @@ def progress(
     name: str,
 ) -> ProgressChart:
     """`skills`: the user's calibrated daily rows; `answers`: answers per category."""
-    weeks = tuple(week_of(today) - timedelta(weeks=i) for i in range(PROGRESS_WEEKS - 1, -1, -1))
+    weeks = tuple(week_start(today) - timedelta(weeks=i) for i in range(PROGRESS_WEEKS - 1, -1, -1))
     cells: dict[str, dict[date, list[float]]] = {}
     rated: dict[str, int] = {}
     for row in skills:
@@ -68,7 +65,7 @@ def progress(
             continue
         category = row.area.split(":", 1)[1]
         rated[category] = rated.get(category, 0) + row.n
-        cell = cells.setdefault(category, {}).setdefault(week_of(row.day), [0, 0.0])
+        cell = cells.setdefault(category, {}).setdefault(week_start(row.day), [0, 0.0])
         cell[0] += row.n
         cell[1] += row.total
     chosen = sorted(set(answers) | set(rated), key=lambda c: (-answers.get(c, 0), -rated.get(c, 0), c))

@@ -13,7 +13,7 @@ lucky 5 does not top the board, while many good ratings do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 ANSWER_POINTS = 10
 RATING_WEIGHT = 2
@@ -57,10 +57,36 @@ def prior_mean(total: int, n: int) -> float:
     return total / n if n >= PRIOR_MIN_RATINGS else DEFAULT_PRIOR_MEAN
 
 
+# --- the calendar: boards, the calibrated board's span, the progress and report weeks ------------
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week: a week runs Monday to Sunday (an ISO week)."""
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def period_days(period: str, day: date) -> tuple[date, date] | None:
+    """The days of the board period `day` is in: its first day and the day after its last.
+    All time: None."""
+    if period == "week":
+        start = week_start(day)
+        return start, start + timedelta(days=7)
+    if period == "month":
+        start = month_start(day)
+        return start, month_start(start + timedelta(days=32))
+    return None
+
+
 def period_keys(moment: datetime) -> tuple[str, str, str]:
     """The board periods an event at `moment` (UTC) counts towards: ISO week, month, all."""
-    year, week, _ = moment.isocalendar()
-    return (f"w:{year}-W{week:02d}", f"m:{moment.year}-{moment.month:02d}", "all")
+    day = moment.date()
+    year, week, _ = week_start(day).isocalendar()
+    month = month_start(day)
+    return (f"w:{year}-W{week:02d}", f"m:{month.year}-{month.month:02d}", "all")
 
 
 def period_key(period: str, moment: datetime) -> str:

@@ -25,12 +25,22 @@ def render_leaderboard(rows: list[BoardRow], period: str, scope_label: str) -> M
     return Message(title=title, text="\n".join(lines), footer="How points work: /mock help leaderboard")
 
 
+def category_label(category: str, library: Library) -> str:
+    """A category's name in the bank; an id the bank does not know (any more), as words."""
+    known = library.categories.get(category)
+    return known.name if known else _words(category)
+
+
 def area_label(area: AreaStats, library: Library) -> str:
     if area.kind == "category" and area.name in library.categories:
-        return library.categories[area.name].name
+        return category_label(area.name, library)
     if area.name in DIMENSIONS:  # one id, one name in every bank (the loader checks it)
         return DIMENSIONS[area.name][0]
-    return area.name.replace("_", " ")
+    return _words(area.name)
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def area_tips(area: AreaStats, library: Library) -> list[str]:

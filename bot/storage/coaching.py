@@ -5,10 +5,11 @@ the arithmetic is the core's, here are only portable SELECTs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.core.calibrated import Received
+from bot.core.calibrated import AreaReceived, Received
 from bot.core.calibration import Rated
 from bot.core.clock import iso
 from bot.core.community_report import Participation
@@ -141,19 +142,35 @@ def received(db: Db, tenant: str, user_id: str | None = None) -> list[Received]:
     skills rows keep it) and rater: enough to subtract each rater's leniency."""
     mine = " AND a.user_id = ?" if user_id is not None else ""
     rows = db.execute(
-        "SELECT a.user_id, r.dimension, a.category, substr(r.created_at, 1, 10), r.rater_id, COUNT(*), SUM(r.score)"
-        f" {_PEER}{mine} GROUP BY a.user_id, r.dimension, a.category, substr(r.created_at, 1, 10), r.rater_id",
+        "SELECT r.dimension, a.category, a.user_id, substr(r.created_at, 1, 10), r.rater_id, COUNT(*), SUM(r.score)"
+        f" {_PEER}{mine} GROUP BY r.dimension, a.category, a.user_id, substr(r.created_at, 1, 10), r.rater_id",
         (tenant,) if user_id is None else (tenant, user_id),
     ).fetchall()
-    # The area is the core's rule (a rubric dimension, else the question's category): one
-    # dimension's rows of several categories are one area's.
-    found: dict[tuple[str, str, str, str], list[int]] = {}
-    for u, dimension, category, day, rater, n, total in rows:
-        cell = found.setdefault((str(u), skill_area(str(dimension), str(category)), str(day), str(rater)), [0, 0])
+    return [Received(u, area, date.fromisoformat(day), rater, n, total)
+            for (area, u, day, rater), (n, total) in _per_area(rows).items()]  # fmt: skip
+
+
+def received_per_area(db: Db, tenant: str) -> list[AreaReceived]:
+    """The community's ratings received, per weak area and rater: `received` summed over the
+    authors and days (the community's means need no more), a row per rater and area."""
+    rows = db.execute(
+        f"SELECT r.dimension, a.category, r.rater_id, COUNT(*), SUM(r.score) {_PEER}"
+        " GROUP BY r.dimension, a.category, r.rater_id",
+        (tenant,),
+    ).fetchall()
+    return [AreaReceived(area, rater, n, total) for (area, rater), (n, total) in _per_area(rows).items()]
+
+
+def _per_area(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, ...], tuple[int, int]]:
+    """(dimension, category, *key, count, sum) rows summed per (area, *key). The area is the
+    core's rule (a rubric dimension, else the question's category): one dimension's rows of
+    several categories are one area's."""
+    found: dict[tuple[str, ...], list[int]] = {}
+    for dimension, category, *key, n, total in rows:
+        cell = found.setdefault((skill_area(str(dimension), str(category)), *map(str, key)), [0, 0])
         cell[0] += int(n)
         cell[1] += int(total)
-    return [Received(u, area, date.fromisoformat(day), rater, n, total)
-            for (u, area, day, rater), (n, total) in found.items()]  # fmt: skip
+    return {k: (n, total) for k, (n, total) in found.items()}
 
 
 def board_received(

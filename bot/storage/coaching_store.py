@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from bot.core.calibrated import Received
+from bot.core.calibrated import AreaReceived, Received
 from bot.core.calibration import Rated
 from bot.core.community_report import Participation
 from bot.core.self_assessment import SelfRated
@@ -49,6 +49,9 @@ class CoachingMethods(StoreCalls):
 
     async def received(self, tenant: str, user_id: str | None = None) -> list[Received]:
         return await self._read(lambda db: coaching.received(db, tenant, user_id))
+
+    async def received_per_area(self, tenant: str) -> list[AreaReceived]:
+        return await self._read(lambda db: coaching.received_per_area(db, tenant))
 
     async def board_received(
         self, tenant: str, channel_id: str | None, start: datetime | None, end: datetime | None

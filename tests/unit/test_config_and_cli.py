@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _fresh, main
 from bot.config import Settings
 from bot.core.banks import Library
 from bot.core.errors import MockpanelError
@@ -147,3 +147,11 @@ def test_pool_sizes_always_come_out_smallest_first(env: dict[str, str], sizes: t
 def test_a_pool_minimum_above_its_maximum_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MockpanelError, match="MOCKPANEL_DB_POOL_MIN is more than MOCKPANEL_DB_POOL_MAX"):
         Settings.load({"MOCKPANEL_DB_POOL_MIN": "6", "MOCKPANEL_DB_POOL_MAX": "5"}, tmp_path / "missing.env")
+
+
+@pytest.mark.parametrize("name", ["demo#1.db", "demo?.db", "my demo.db"])
+def test_the_demo_knows_its_own_database_whatever_its_name(tmp_path: Path, name: str) -> None:
+    db = str(tmp_path / name)
+    assert _fresh(db) == db
+    assert _fresh(db) == db  # its own, so started afresh, not refused
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # and nothing opened beside it

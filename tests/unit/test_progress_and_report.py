@@ -17,8 +17,9 @@ from bot.core.analytics import DailySkill, summarise
 from bot.core.calibrated import Received, calibrated_board, calibrated_skills, community_means, period_bounds
 from bot.core.calibration import Calibration, Rated, RaterCalibration, calibrate
 from bot.core.ports import BoardRow
-from bot.core.progress import PROGRESS_WEEKS, progress, week_of
+from bot.core.progress import PROGRESS_WEEKS, progress
 from bot.core.progress import render_progress as progress_text
+from bot.core.scoring import week_start as week_of
 
 TODAY = date(2026, 3, 18)  # a Wednesday
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from bot.core.scoring import (
     GIVEN_DAILY_CAP,
     PRIOR_MIN_RATINGS,
     Tally,
+    period_days,
     period_key,
     period_keys,
     points,
@@ -20,6 +21,7 @@ from bot.core.scoring import (
     scopes,
     shrunk_mean,
     streak_bonus,
+    week_start,
 )
 
 
@@ -264,3 +266,22 @@ def test_the_rating_is_the_fold_of_its_changes_in_platform_order(
     changes: list[tuple[int, int | None, int | None]], rating: int | None
 ) -> None:
     assert tallies.rating_by_order(_log(*changes)) == rating
+
+
+@pytest.mark.parametrize(
+    "day", [date(2026, 3, 2) + timedelta(days=i) for i in range(0, 800, 3)] + [date(2026, 12, 31), date(2028, 2, 29)]
+)
+def test_one_calendar_for_the_board_keys_and_the_spans(day: date) -> None:
+    """The week and month a board key names are the days period_days spans (the calibrated
+    board counts those) and the week the progress chart and the report count in."""
+    moment = datetime.combine(day, time(12), UTC)
+    week_key, month_key, _ = period_keys(moment)
+    week, month = period_days("week", day), period_days("month", day)
+    assert week is not None and month is not None
+    assert week[0] == week_start(day) and week[0].weekday() == 0 and week[1] - week[0] == timedelta(days=7)
+    assert all(period_keys(datetime.combine(week[0] + timedelta(days=i), time(), UTC))[0] == week_key for i in range(7))
+    assert period_keys(datetime.combine(week[1], time(), UTC))[0] != week_key
+    assert period_keys(datetime.combine(month[0], time(), UTC))[1] == month_key == f"m:{day:%Y-%m}"
+    assert period_keys(datetime.combine(month[1] - timedelta(days=1), time(), UTC))[1] == month_key
+    assert period_keys(datetime.combine(month[1], time(), UTC))[1] != month_key
+    assert period_days("all", day) is None

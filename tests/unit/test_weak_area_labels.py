@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.analytics import AreaStats
 from bot.core.banks import DIMENSIONS, Library, load_text
-from bot.core.views import area_label, area_tips
+from bot.core.views import area_label, area_tips, category_label
 from tests.unit.test_banks import BANK
 
 
@@ -31,3 +31,11 @@ def test_a_dimension_of_one_category_gets_that_category_s_level_text() -> None:
     library = load_text(BANK, "team.yaml")  # one category: structure, impact, clarity
     assert area_tips(area("dimension:impact"), library) == ["What a 5 looks like: Measured."]
     assert area_label(area("dimension:impact"), library) == "Impact"
+
+
+def test_a_category_has_one_label_as_a_weak_area_and_on_its_own(library: Library) -> None:
+    """The weak areas, the progress chart and the self-rating gaps name a category alike."""
+    for category in ("case", "behavioural", "gone_from_the_bank"):
+        assert category_label(category, library) == area_label(area(f"category:{category}"), library)
+    assert category_label("case", library) == library.categories["case"].name
+    assert category_label("gone_from_the_bank", library) == "gone from the bank"

@@ -12,12 +12,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from datetime import datetime
-from typing import Protocol
 
 import discord
 
 from bot.adapters.discord import tree
+from bot.core.clock import Clock
 from bot.core.ports import AdapterState
 
 NAMESPACE = "discord"
@@ -35,12 +34,8 @@ def command_hash() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-class Now(Protocol):
-    def now(self) -> datetime: ...
-
-
 class CommandSync:
-    def __init__(self, http: discord.http.HTTPClient, state: AdapterState, clock: Now) -> None:
+    def __init__(self, http: discord.http.HTTPClient, state: AdapterState, clock: Clock) -> None:
         self.http = http
         self.state = state
         self.clock = clock

@@ -5,76 +5,62 @@ community's calibration kept between events (bot.core.calibration_cache)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.core import calibrated, commands, community_report, progress, scoring
+from bot.core import calibrated, community_report, progress, scoring
 from bot.core.analytics import DailySkill, summarise
+from bot.core.calibrated import Received
 from bot.core.calibration import DISAGREES, SAME_SCORE, Calibration
 from bot.core.calibration_cache import CalibrationCache, compute
-from bot.core.errors import MockpanelError
-from bot.core.events import CommandInvoked, Event
+from bot.core.commands import ParsedCommand
 from bot.core.flows.context import Context, Public
 from bot.core.flows.pictures import attach_later
 from bot.core.messages import Attachment, Message
 from bot.core.ports import Store
 from bot.core.self_assessment import SelfRated
 from bot.core.text import user_text
-from bot.core.views import area_label, render_leaderboard
-
-CACHE = "calibration cache"  # ctx.memo's key for the dispatcher's CalibrationCache
-CALIBRATION = "calibration"  # ctx.memo's key for the event's calibration, once it has one
-# The commands that read the calibration (weak areas, the calibrated board, raters, report,
-# export): the dispatcher has it ready before their transaction.
-_READERS = {"me", "raters", "report", "privacy export"}
+from bot.core.views import area_label, category_label, render_leaderboard
 
 
-def needs_calibration(event: Event) -> bool:
-    if not isinstance(event, CommandInvoked):
-        return False
-    try:
-        parsed = commands.parse(event.text)
-    except MockpanelError:
-        return False  # the event itself will say what is wrong
-    return (
-        parsed.name in _READERS
-        or (parsed.name == "leaderboard" and bool(parsed.args.get("calibrated")))
-        or (parsed.name == "practice" and not parsed.args.get("category"))  # it aims at the weakest area
-    )
+def needs_calibration(command: ParsedCommand | None) -> bool:
+    """Whether the event's command reads the calibration (its spec says: `reads_calibration`)."""
+    return command is not None and command.reads_calibration
 
 
-async def prepare(cache: CalibrationCache, store: Store, event: Event) -> None:
+async def prepare(cache: CalibrationCache, store: Store, tenant: str, command: ParsedCommand | None) -> None:
     """Before the event's transaction, outside it: bring the community's calibration up to date
-    in the cache if the event will read it (bot.core.calibration_cache says why)."""
-    if needs_calibration(event):
-        await cache.current(store, event.tenant)
+    in the cache if the event's command will read it (bot.core.calibration_cache says why)."""
+    if needs_calibration(command):
+        await cache.current(store, tenant)
 
 
 async def calibration(ctx: Context) -> Calibration:
     """The community's rater calibration: the dispatcher's cache (every calibrated read shares
     it), once per event; without one (a flow run on its own), computed here."""
-    found = ctx.memo.get(CALIBRATION)
-    if not isinstance(found, Calibration):
-        cache = ctx.memo.get(CACHE)
-        if isinstance(cache, CalibrationCache):
-            found = await cache.within(ctx.store, ctx.tenant)
+    if ctx.calibration is None:
+        if ctx.calibrations is not None:
+            ctx.calibration = await ctx.calibrations.within(ctx.store, ctx.tenant)
         else:
-            found = (await compute(ctx.store, ctx.tenant, 0, ctx.now)).calibration
-        ctx.memo[CALIBRATION] = found
-    return found
+            ctx.calibration = (await compute(ctx.store, ctx.tenant, 0, ctx.now)).calibration
+    return ctx.calibration
 
 
 async def community_means(ctx: Context) -> dict[str, float]:
     """Per weak area, the community's calibrated mean (the chart's reference line)."""
-    return calibrated.community_means(await ctx.store.received(ctx.tenant), await calibration(ctx))
+    return calibrated.community_means(await ctx.store.received_per_area(ctx.tenant), await calibration(ctx))
 
 
-async def skills(ctx: Context, user_id: str, found: Calibration | None = None) -> list[DailySkill]:
-    """A member's daily weak-area rows with each rating as score − leniency."""
+async def skills(
+    ctx: Context, user_id: str, found: Calibration | None = None, received: Sequence[Received] | None = None
+) -> list[DailySkill]:
+    """A member's daily weak-area rows with each rating as score − leniency; `received`: the
+    member's ratings received, if the caller has read them already."""
     found = found if found is not None else await calibration(ctx)
-    return calibrated.calibrated_skills(await ctx.store.received(ctx.tenant, user_id), found)
+    rows = received if received is not None else await ctx.store.received(ctx.tenant, user_id)
+    return calibrated.calibrated_skills(rows, found)
 
 
 async def self_rated(ctx: Context, user_id: str) -> list[SelfRated]:
@@ -83,23 +69,15 @@ async def self_rated(ctx: Context, user_id: str) -> list[SelfRated]:
     return calibrated.calibrated_self_rated(rows, await calibration(ctx))
 
 
-def category_labeller(library: Any) -> Callable[[str], str]:
-    def label(category: str) -> str:
-        known = library.categories.get(category)
-        return str(known.name) if known else category.replace("_", " ")
-
-    return label
-
-
 # --- /mock me progress -------------------------------------------------------------------------
 
 
 async def me_progress(ctx: Context) -> None:
     user = ctx.actor.user_id
-    label = category_labeller(await ctx.library())
+    library = await ctx.library()
     answers = await ctx.store.answers_per_category(ctx.tenant, user)
     rows = await skills(ctx, user)
-    names = {c: label(c) for c in {*answers, *(r.area.split(":", 1)[1] for r in rows)}}
+    names = {c: category_label(c, library) for c in {*answers, *(r.area.split(":", 1)[1] for r in rows)}}
     chart = progress.progress(
         rows, answers, names, ctx.now.date(), await ctx.store.best_streak(ctx.tenant, user),
         user_text(ctx.actor.name, 40),

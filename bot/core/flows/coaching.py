@@ -20,7 +20,7 @@ from bot.core.flows.pictures import attach_later
 from bot.core.messages import Field, Message, Notify, Visibility
 from bot.core.ports import AnswerRecord
 from bot.core.text import user_text
-from bot.core.views import area_label
+from bot.core.views import area_label, category_label
 from bot.core.weak_chart import CHART_FILENAME, chart_of, weakest_sentence
 
 SETTINGS = {"config nudges": "nudges", "config self-rating": "self_rating"}
@@ -107,7 +107,8 @@ async def me_extras(ctx: Context, summary: WeakAreaSummary) -> None:
     library = await ctx.library()
     weak_index = len(ctx.replies) - 1
     gaps = self_assessment.render_gaps(
-        self_assessment.gaps(await calibrated.self_rated(ctx, ctx.actor.user_id)), calibrated.category_labeller(library)
+        self_assessment.gaps(await calibrated.self_rated(ctx, ctx.actor.user_id)),
+        lambda category: category_label(category, library),
     )
     if gaps is not None:
         ctx.replies.append(gaps)

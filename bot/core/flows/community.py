@@ -4,13 +4,14 @@ privacy and reports."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
 from bot.core import commands, scoring
 from bot.core.analytics import WeakAreaSummary, summarise
 from bot.core.banks import Question
+from bot.core.calibrated import Received, as_given_skills
 from bot.core.community_report import csv_text
 from bot.core.errors import NotFound, UsageError
 from bot.core.flows import calibrated, coaching
@@ -47,9 +48,12 @@ async def leaderboard(ctx: Context, period: str, scope: str, calibrated_view: bo
     ctx.replies.append(Public(render_leaderboard(rows, period, label)))
 
 
-async def weak_areas(ctx: Context, user_id: str) -> tuple[WeakAreaSummary, Question | None]:
-    """On calibrated ratings: each counts as score − its rater's leniency."""
-    summary = summarise(await calibrated.skills(ctx, user_id), ctx.now.date())
+async def weak_areas(
+    ctx: Context, user_id: str, received: Sequence[Received] | None = None
+) -> tuple[WeakAreaSummary, Question | None]:
+    """On calibrated ratings: each counts as score − its rater's leniency. `received`: the
+    member's ratings received, if the caller has read them already."""
+    summary = summarise(await calibrated.skills(ctx, user_id, received=received), ctx.now.date())
     suggestion = None
     if summary.ready:
         answered = await ctx.store.answered_questions(ctx.tenant, user_id)
@@ -75,8 +79,9 @@ async def me(ctx: Context, view: str | None = None) -> None:
     streak = await ctx.store.best_streak(ctx.tenant, user)
     hidden = await ctx.store.is_opted_out(ctx.tenant, user)
     ctx.replies.append(render_me(ctx.actor.name, week, total, streak, hidden))
-    summary, suggestion = await weak_areas(ctx, user)
-    as_rated = {a.area: a.mean for a in summarise(await ctx.store.skills(ctx.tenant, user), ctx.now.date()).areas}
+    received = await ctx.store.received(ctx.tenant, user)  # once: calibrated, and as given beside
+    summary, suggestion = await weak_areas(ctx, user, received)
+    as_rated = {a.area: a.mean for a in summarise(as_given_skills(received), ctx.now.date()).areas}
     ctx.replies.append(render_weak_areas(summary, await ctx.library(), suggestion, as_rated))
     await coaching.me_extras(ctx, summary)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from bot.core.bank_limits import load_off_loop
 from bot.core.banks import DEFAULT_LOCALE, Library
+from bot.core.calibration import Calibration
+from bot.core.calibration_cache import CalibrationCache
 from bot.core.chart_kinds import ChartRenderer
 from bot.core.errors import NotAnOrganiser
 from bot.core.events import Actor, Event
@@ -84,8 +86,10 @@ class Context:
     # Slow work on what the event read (drawing a chart), run once the transaction has committed:
     # the store is not held while it runs.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    # What one event computed and may need twice (the community's rater calibration).
-    memo: dict[str, Any] = field(default_factory=dict)
+    # The community's rater calibration: the dispatcher's cache, kept between events, and this
+    # event's calibration once it has one (read once, however many views need it).
+    calibrations: CalibrationCache | None = None
+    calibration: Calibration | None = None
 
     @property
     def tenant(self) -> str:

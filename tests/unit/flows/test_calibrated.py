@@ -4,17 +4,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
 
 from bot.chart_thread import render_chart
+from bot.core import calibrated as core_calibrated
 from bot.core import scoring
+from bot.core.analytics import summarise
 from bot.core.calibration import SAME_SCORE
+from bot.core.flows import coaching as coaching_flow
 from bot.core.flows.context import Reply
 from bot.core.messages import Message
 from bot.core.progress import PROGRESS_FILENAME
+from bot.storage.coaching_store import CoachingMethods
+from bot.storage.repositories import StoreMethods
 from tests.fakes.harness import Harness, text_of
 
 ANSWER = "At my last job the deadline moved. I organised the team and we cut costs by 20%."
 AUTHORS = [f"a{i}" for i in range(12)]
+TODAY = date(2030, 1, 1)  # any day: the means are over all days
 
 
 def messages(replies: list[Reply]) -> list[Message]:
@@ -140,3 +151,61 @@ async def test_the_leaderboard_help_explains_the_calibrated_view(h: Harness) -> 
     text = text_of(await h.command("dee", "help leaderboard"))
     assert "[calibrated]" in text and "score − its rater's leniency" in text
     assert "raters" in text_of(await h.command("dee", "help raters"))
+
+
+@pytest.fixture
+def store_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None]]:
+    """The reads of ratings received, as (method, user or None for the whole community)."""
+    seen: list[tuple[str, str | None]] = []
+
+    def counted(name: str, cls: type, whose: Callable[..., str | None]) -> None:
+        original = getattr(cls, name)
+
+        async def wrapper(self: object, *args: Any) -> Any:
+            seen.append((name, whose(*args)))
+            return await original(self, *args)
+
+        monkeypatch.setattr(cls, name, wrapper)
+
+    counted("received", CoachingMethods, lambda tenant, user_id=None: user_id)
+    counted("received_per_area", CoachingMethods, lambda tenant: None)
+    counted("skills", StoreMethods, lambda tenant, user_id: user_id)
+    return seen
+
+
+async def test_me_reads_the_members_ratings_once_and_the_communitys_per_area(
+    h: Harness, store_reads: list[tuple[str, str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/mock me's weak areas (calibrated), the as-given means beside them and the chart's
+    community means come from two reads: the member's ratings once, the community's summed
+    per area and rater in the store, not every author's and day's rows."""
+    h.dispatcher.renderer = render_chart
+    await community(h)
+    charted: list[dict[str, float]] = []
+    original = coaching_flow.chart_of
+
+    def chart_of(summary: Any, label: Any, means: dict[str, float], name: str) -> Any:
+        charted.append(means)
+        return original(summary, label, means, name)
+
+    monkeypatch.setattr(coaching_flow, "chart_of", chart_of)
+    store_reads.clear()
+    me = text_of(await h.command("dee", "me"))
+    assert "Behavioural (category): 3 ratings, mean 5.00, calibrated 4.00" in me
+    assert store_reads == [("received", "dee"), ("received_per_area", None)]
+    # The means are those of every author's and day's rows.
+    found = await h.dispatcher.calibrations.current(h.store, h.tenant)
+    [means] = charted
+    expected = core_calibrated.community_means(await h.store.received(h.tenant), found)
+    assert means == pytest.approx(expected) and set(means) == set(expected) == {"category:behavioural"}
+
+
+async def test_the_as_given_means_beside_the_weak_areas_are_the_stored_skills(h: Harness) -> None:
+    await community(h)
+    thread = await question(h, "c5")
+    answer = await h.reply("dee", thread, ANSWER, channel="c5")
+    await h.react("fair", answer, 2, channel="c5")
+    from_ratings = summarise(core_calibrated.as_given_skills(await h.store.received(h.tenant, "dee")), TODAY)
+    stored = summarise(await h.store.skills(h.tenant, "dee"), TODAY)
+    assert [(a.area, a.n, a.mean) for a in from_ratings.areas] == [(a.area, a.n, a.mean) for a in stored.areas]
+    assert "Behavioural (category): 4 ratings, mean 4.25, calibrated 3.75" in text_of(await h.command("dee", "me"))
