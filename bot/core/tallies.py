@@ -176,7 +176,8 @@ def given_points(before: int, delta_n: int) -> tuple[int, int]:
 
 
 def given_moved(deltas: Deltas, tenant: str, rater_id: str, channel_id: str, rated_at: datetime, points: int) -> None:
-    bump(deltas, tenant, rater_id, channel_id, rated_at, given=points)
+    if points:  # past the daily cap a rating moves none of the rater's rows
+        bump(deltas, tenant, rater_id, channel_id, rated_at, given=points)
 
 
 @dataclass(frozen=True)

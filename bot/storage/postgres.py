@@ -28,13 +28,14 @@ import logging
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import asyncpg
 
 from bot.core.errors import MockpanelError
 from bot.core.ports import AnswerRecord, Conflict, RatingChange, RoundRecord
-from bot.storage import pg_ratings, pg_schema
+from bot.storage import pg_inbox, pg_ratings, pg_schema
 from bot.storage.pg_queue import CallQueue
 from bot.storage.postgres_db import PgDb, plain_numbers, run_sync
 from bot.storage.repositories import RoundVersions, StoreMethods
@@ -78,6 +79,9 @@ class PostgresStore(StoreMethods):
         # Ratings, and the reads before them, of every event being handled at once: together.
         self._ratings: CallQueue[tuple[RatingChange, str | None], bool] = CallQueue(self._apply_ratings, BATCH_LIMIT)
         self._targets: CallQueue[tuple[str, str], Target] = CallQueue(self._rating_targets, BATCH_LIMIT)
+        # The Slack inbox's row of each request before its ack, and its deletion once handled.
+        self._inbox_adds: CallQueue[pg_inbox.InboxRow, int] = CallQueue(self._add_to_inbox, BATCH_LIMIT)
+        self._inbox_dones: CallQueue[int, None] = CallQueue(self._done_in_inbox, BATCH_LIMIT)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -106,8 +110,8 @@ class PostgresStore(StoreMethods):
             return await pg_schema.migrate(conn, self.where)
 
     async def close(self) -> None:
-        await self._ratings.close()
-        await self._targets.close()
+        for queue in (self._ratings, self._targets, self._inbox_adds, self._inbox_dones):
+            await queue.close()
         for gate in list(self._gates):
             gate.cancel()
         await asyncio.gather(*self._gates, return_exceptions=True)
@@ -235,6 +239,18 @@ class PostgresStore(StoreMethods):
                 outcomes.append(exc)
         return outcomes
 
+    async def inbox_add(self, source: str, body: str, at: datetime, owner: str, lease_until: datetime) -> int:
+        return await self._inbox_adds.submit((source, body, at, owner, lease_until))
+
+    async def inbox_done(self, item_id: int) -> None:
+        await self._inbox_dones.submit(item_id)
+
+    async def _add_to_inbox(self, rows: list[pg_inbox.InboxRow]) -> list[int]:
+        return await self._write(lambda db: pg_inbox.add_all(db, rows))
+
+    async def _done_in_inbox(self, ids: list[int]) -> list[None]:
+        return await self._write(lambda db: pg_inbox.done_all(db, ids))
+
     async def _rating_targets(self, wanted: list[tuple[str, str]]) -> list[Target]:
         return await self._read(lambda db: pg_ratings.rating_targets(db, wanted))
 
@@ -310,6 +326,8 @@ class _Transaction(RoundVersions, PostgresStore):
     # Inside a transaction: at once, on its connection.
     apply_rating = StoreMethods.apply_rating
     rating_target = StoreMethods.rating_target
+    inbox_add = StoreMethods.inbox_add
+    inbox_done = StoreMethods.inbox_done
 
     def __init__(self, parent: PostgresStore, conn: asyncpg.Connection) -> None:
         self.url, self.where, self.on_transaction = parent.url, parent.where, None

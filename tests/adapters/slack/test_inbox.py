@@ -61,3 +61,20 @@ async def test_on_postgresql_a_live_process_keeps_its_rows_and_a_dead_ones_go_to
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_on_postgresql_requests_arriving_together_each_get_their_own_row(pg_url: str, clock: FakeClock) -> None:
+    """Many requests at once are written (and later deleted) together: each caller's id is the
+    row holding its own body, and deleting some leaves exactly the others."""
+    store = await PostgresStore.open(pg_url)
+    try:
+        first, _ = inbox(store, clock)
+        bodies = [f'{{"n": {n}}}' for n in range(300)]
+        ids = await asyncio.gather(*(first.add(body) for body in bodies))
+        assert len(set(ids)) == len(ids)
+        stored = dict(await store.inbox_pending("slack"))
+        assert [stored[i] for i in ids] == bodies, "each id is its own request's row"
+        await asyncio.gather(*(store.inbox_done(i) for i in ids[::2]))
+        assert [i for i, _ in await store.inbox_pending("slack")] == sorted(ids[1::2])
+    finally:
+        await store.close()
