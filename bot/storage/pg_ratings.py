@@ -19,8 +19,7 @@ any other writer wait for each other's rows in one order: none of them deadlocks
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,7 @@ from bot.core.clock import iso, parse_iso
 from bot.core.ports import AnswerRecord, RatingChange, RoundRecord
 from bot.core.tallies import GivenKey, LoggedChange
 from bot.storage import records, scores
-from bot.storage.batch import staged
+from bot.storage.batch import Pending, staged
 from bot.storage.sql import Db
 
 RatingKey = tuple[int, str, str]  # (answer id, rater id, dimension)
@@ -97,50 +96,81 @@ _TAKE_GIVEN = (  # as batch._GIVEN_TAKE, for every rater of the batch
 
 def apply_ratings(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[bool]:
     """`scores.apply_rating` for each (change, event id to claim) in order, in the caller's
-    transaction; returns, for each, whether it changed anything."""
+    transaction; returns, for each, whether it changed anything. The aggregates come out as
+    they would one at a time: every change counts in the batch's order."""
     done = [False] * len(batch)
     live = _open(db, batch, _claimed(db, batch))
-    keys = {i: key_of(batch[i][0]) for i in live}
-    scores.lock_ratings(db, keys.values())
-    times = Counter(keys.values())
-    alone = [i for i in live if times[keys[i]] == 1]
-    one_by_one = [i for i in live if times[keys[i]] > 1]
-    stored = _look_up(db, [keys[i] for i in alone])
-    moves: list[tuple[int, int | None, int | None]] = []  # (index, old, new)
+    scores.lock_ratings(db, [key_of(batch[i][0]) for i in live])
+    with staged(db) as pending:
+        for run in _runs(batch, live):
+            _apply_run(db, pending, batch, run, done)
+    return done
+
+
+def _runs(batch: Sequence[tuple[RatingChange, str | None]], live: list[int]) -> Iterator[list[int]]:
+    """The batch cut where a rating comes again: its second change is looked up once the first
+    is written (nearly always the whole batch is one run)."""
+    run: list[int] = []
+    seen: set[RatingKey] = set()
+    for i in live:
+        key = key_of(batch[i][0])
+        if key in seen:
+            yield run
+            run, seen = [], set()
+        run.append(i)
+        seen.add(key)
+    if run:
+        yield run
+
+
+def _apply_run(
+    db: Db, pending: Pending, batch: Sequence[tuple[RatingChange, str | None]], run: list[int], done: list[bool]
+) -> None:
+    """Changes of distinct ratings: looked up, logged and written together, then counted one
+    by one in order. A change out of order, or on a rating from before orders were logged, is
+    left to `scores.apply_rating` at its place."""
+    keys = {i: key_of(batch[i][0]) for i in run}
+    stored = _look_up(db, list(keys.values()))
+    decided: dict[int, int | None] = {}  # the rating after each change decided here
     ordered: list[tuple[int, LoggedChange]] = []
-    for i in alone:
+    alone: set[int] = set()
+    for i in run:
         change, found = batch[i][0], stored.get(keys[i])
         if found is None:
             continue  # the answer went while this rating was on its way
         if change.order is None:
-            moves.append((i, found.old, tallies.after_change(found.old, LoggedChange("", change.score, change.expect))))
+            decided[i] = tallies.after_change(found.old, LoggedChange("", change.score, change.expect))
             continue
         logged = LoggedChange(tallies.encode_order(change.order), change.score, change.expect)
         if (found.latest is None and found.old is not None) or (
             found.latest is not None and logged.order <= found.latest
         ):
-            one_by_one.append(i)  # a rating from before orders were logged, or a change out of order
+            alone.add(i)
         else:
             ordered.append((i, logged))
     new_in_log = _log(db, [(keys[i], logged) for i, logged in ordered])
-    moves += [
-        (i, stored[keys[i]].old, tallies.after_change(stored[keys[i]].old, logged))
-        for i, logged in ordered
-        if keys[i] in new_in_log  # else a change logged already: the same change again
-    ]
-    moves = sorted(m for m in moves if m[1] != m[2])
-    _write_rows(db, [(batch[i][0], old, new) for i, old, new in moves])
-    with staged(db) as pending:
-        _take_given(db, pending.given, [(batch[i][0], old, new, stored[keys[i]].created_at) for i, old, new in moves])
-        for i, old, new in moves:
-            change = batch[i][0]
+    for i, logged in ordered:
+        if keys[i] in new_in_log:  # else a change logged already: the same change again
+            decided[i] = tallies.after_change(stored[keys[i]].old, logged)
+    moves = {i: (stored[keys[i]].old, new) for i, new in sorted(decided.items()) if new != stored[keys[i]].old}
+    # A rater also named by a change left to scores.apply_rating has every name noted in order.
+    named_there = {(batch[i][0].answer.tenant, batch[i][0].rater_id) for i in alone}
+    _write_rows(db, [(batch[i][0], old, new) for i, (old, new) in moves.items()], named_there)
+    _take_given(
+        db, pending.given, [(batch[i][0], old, new, stored[keys[i]].created_at) for i, (old, new) in moves.items()]
+    )
+    for i in run:
+        change = batch[i][0]
+        if i in alone:
+            done[i] = scores.apply_rating(db, change, turn_taken=True)
+        elif i in moves:
+            old, new = moves[i]
+            if old is None and (change.answer.tenant, change.rater_id) in named_there:
+                scores.touch_user(db, change.answer.tenant, change.rater_id, change.rater_name)
             first = change.at if old is None else parse_iso(str(stored[keys[i]].created_at))
             scores.count_move(db, pending, change.answer, change.rater_id, change.dimension,
                               tallies.RatingMove(old, new, first))  # fmt: skip
             done[i] = True
-        for i in sorted(one_by_one):
-            done[i] = scores.apply_rating(db, batch[i][0], turn_taken=True)
-    return done
 
 
 def rating_targets(
@@ -159,7 +189,7 @@ def rating_targets(
             found[i] = answer, rounds[answer.round_id]
     tenants = sorted({tenant for tenant, _ in wanted})
     configs = {
-        str(tenant): dict(json.loads(config))
+        str(tenant): str(config)  # parsed for each caller: each has its own to change
         for tenant, config in db.execute(
             "SELECT tenant, config FROM communities WHERE tenant = ANY(?::text[])", (tenants,)
         )
@@ -167,7 +197,8 @@ def rating_targets(
     targets: list[tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]] = []
     for i, (tenant, _) in enumerate(wanted, start=1):
         answer_and_round = found.get(i, (None, None))
-        targets.append((dict(configs.get(tenant, {})), *answer_and_round))  # a copy each: a caller may change its own
+        config = dict(json.loads(configs[tenant])) if tenant in configs else {}
+        targets.append((config, *answer_and_round))
     return targets
 
 
@@ -182,8 +213,12 @@ def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]
 
 def _claimed(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[int]:
     """The changes whose event id this batch claims (an id twice in the batch: the first)."""
-    wanted = {(c.answer.tenant, event_id, iso(c.at)) for c, event_id in batch if event_id is not None}
-    taken = {tuple(row) for row in db.execute(_CLAIM, _columns(sorted(wanted), 3)).fetchall()} if wanted else set()
+    wanted: dict[tuple[str, str], str] = {}  # an id twice in the batch: seen when first claimed
+    for change, event_id in batch:
+        if event_id is not None:
+            wanted.setdefault((change.answer.tenant, event_id), iso(change.at))
+    rows = sorted((*claim, at) for claim, at in wanted.items())
+    taken = {tuple(row) for row in db.execute(_CLAIM, _columns(rows, 3)).fetchall()} if rows else set()
     live = []
     for i, (change, event_id) in enumerate(batch):
         if event_id is None:
@@ -224,12 +259,19 @@ def _log(db: Db, changes: list[tuple[RatingKey, LoggedChange]]) -> set[RatingKey
     return {(int(a), str(u), str(d)) for a, u, d in db.execute(_LOG, _columns(rows, 6)).fetchall()}
 
 
-def _write_rows(db: Db, moves: list[tuple[RatingChange, int | None, int | None]]) -> None:
-    """The ratings rows: removed, added (their raters' names noted first), re-scored."""
+def _write_rows(
+    db: Db, moves: list[tuple[RatingChange, int | None, int | None]], named_elsewhere: set[tuple[str, str]]
+) -> None:
+    """The ratings rows: removed, added (their raters' names noted first: the last one given,
+    an empty one never over a name), re-scored."""
     removed = [key_of(c) for c, _, new in moves if new is None]
     added = [(c.answer.tenant, *key_of(c), new, iso(c.at)) for c, old, new in moves if old is None]
     changed = [(*key_of(c), new) for c, old, new in moves if old is not None and new is not None]
-    names = {(c.answer.tenant, c.rater_id): c.rater_name for c, old, _ in moves if old is None}
+    names: dict[tuple[str, str], str] = {}
+    for change, old, _ in moves:
+        user = (change.answer.tenant, change.rater_id)
+        if old is None and user not in named_elsewhere and (change.rater_name or user not in names):
+            names[user] = change.rater_name
     if names:
         db.execute(_TOUCH_USERS, _columns(sorted((*user, name) for user, name in names.items()), 3))
     for sql, rows, width in ((_DELETE, removed, 3), (_INSERT, added, 6), (_UPDATE, changed, 4)):
