@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from bot.storage import pg_ratings
 from bot.storage.postgres import PostgresStore
+from bot.storage.repositories import StoreMethods
+from tests.store.helpers import OTHER_TENANT, T0, TENANT, answer, new_round
 from tests.store.rating_batch_scene import C, Scene, build_scene, changes, dump, first_difference
 
 
@@ -232,3 +234,64 @@ def test_any_batch_means_the_same_as_one_at_a_time(
 ) -> None:
     loop, store, scene = loop_store  # each example undoes its changes: all start from the scene
     loop.run_until_complete(assert_same(store, scene, drawn))
+
+
+# --- 5. what a reaction needs, for many at once ----------------------------------------------------
+
+CONFIG = {"rating_emoji": ["one", "two", "three", "four", "five"], "timezone": "Europe/Oslo"}
+
+
+async def target_scene(store: PostgresStore) -> list[tuple[str, str]]:
+    """Two communities with settings (a third without), answers in each; asked about: answers,
+    a withdrawn one, unknown messages, one community's message under the other's name."""
+    await store.save_config(TENANT, CONFIG)
+    await store.save_config(OTHER_TENANT, {"rating_emoji": ["star"]})
+    here, there = await new_round(store), await new_round(store, tenant=OTHER_TENANT)
+    a, b = await answer(store, here, "alice"), await answer(store, here, "bob", q_index=1)
+    gone = await answer(store, here, "carol", q_index=2)
+    await store.withdraw_answer(gone.id, T0)
+    o = await answer(store, there, "olga", tenant=OTHER_TENANT)
+    messages = [str(x.message_id) for x in (a, b, gone, o)]
+    wanted = [(TENANT, m) for m in messages] + [(OTHER_TENANT, m) for m in messages]
+    return [*wanted, (TENANT, "no-such"), ("discord:elsewhere", "no-such"), (TENANT, messages[0])]
+
+
+async def test_rating_targets_are_what_each_look_up_finds(pg_store: PostgresStore) -> None:
+    wanted = await target_scene(pg_store)
+    expected = [await StoreMethods.rating_target(pg_store, tenant, m) for tenant, m in wanted]
+    assert sum(answer is not None for _, answer, _ in expected) == 4, "three answers (one twice) found"
+    assert await pg_store._read(lambda db: pg_ratings.rating_targets(db, wanted)) == expected
+    asked = []
+    run = pg_store._targets._run
+
+    async def recording(batch: list[tuple[str, str]]) -> Any:
+        asked.append(len(batch))
+        return await run(batch)
+
+    pg_store._targets._run = recording
+    got = await asyncio.wait_for(asyncio.gather(*(pg_store.rating_target(t, m) for t, m in wanted)), 30)
+    assert got == expected and max(asked) > 1, asked
+
+
+async def many_targets(store: PostgresStore) -> list[dict[str, Any]]:
+    wanted = await target_scene(store)
+    return [config for config, _, _ in await store._read(lambda db: pg_ratings.rating_targets(db, wanted))]
+
+
+async def test_each_caller_has_a_config_of_its_own(pg_store: PostgresStore) -> None:
+    configs = await many_targets(pg_store)
+    configs[0]["timezone"] = "UTC"
+    configs[0]["new"] = True
+    assert configs[1] == configs[-1] == CONFIG
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rating_targets copies each config with dict(): the values (the rating_emoji list) are one "
+    "object for every caller of the community in the batch, where a look-up each parses its own. "
+    "(SQLite's memo of one trip copies the same way.)",
+)
+async def test_each_caller_has_a_config_of_its_own_all_the_way_down(pg_store: PostgresStore) -> None:
+    configs = await many_targets(pg_store)
+    configs[0]["rating_emoji"].append("six")
+    assert configs[1] == CONFIG
