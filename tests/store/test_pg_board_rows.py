@@ -7,11 +7,10 @@ counts from the other's score, not as a new row's."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import asyncpg
-import pytest
 
 from bot.core import tallies
 from bot.core.tallies import BoardKey, CommunityMean
@@ -59,13 +58,6 @@ def pending() -> batch.Pending:
     made = batch.Pending()
     made.community[TENANT] = CommunityMean(0, 0, PRIOR)
     return made
-
-
-@pytest.fixture
-async def pg_store(pg_url: str) -> AsyncIterator[PostgresStore]:
-    store = await PostgresStore.open(pg_url)
-    yield store
-    await store.close()
 
 
 async def connect(url: str) -> asyncpg.Connection:

@@ -5,7 +5,7 @@ the same answer for each change and the same tables after, whatever the batch ho
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ async def batched(store: PostgresStore, scene: Scene, specs: list[C]) -> Outcome
     try:
         async with store.transaction() as tx:
             results: list[bool | str] = list(await tx._write(lambda db: pg_ratings.apply_ratings(db, batch)))
-            outcome = Outcome(results, await dump(tx))  # type: ignore[arg-type]
+            outcome = Outcome(results, await dump(tx))
             raise _Undo
     except _Undo:
         return outcome
@@ -52,7 +52,7 @@ async def one_by_one(store: PostgresStore, scene: Scene, specs: list[C]) -> Outc
                     results.append(await tx.apply_rating(change, event_id))
                 except Exception as exc:
                     results.append(type(exc).__name__)
-            outcome = Outcome(results, await dump(tx))  # type: ignore[arg-type]
+            outcome = Outcome(results, await dump(tx))
             raise _Undo
     except _Undo:
         return outcome
@@ -63,13 +63,6 @@ async def assert_same(store: PostgresStore, scene: Scene, specs: list[C]) -> Out
     assert got.results == expected.results, specs
     assert got.tables == expected.tables, first_difference(got.tables, expected.tables)
     return expected
-
-
-@pytest.fixture
-async def pg_store(pg_url: str) -> AsyncIterator[PostgresStore]:
-    store = await PostgresStore.open(pg_url)
-    yield store
-    await store.close()
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ lose nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
-import pytest
 
 from bot.core.ports import RatingChange
 from bot.storage.postgres import PostgresStore
@@ -20,13 +19,6 @@ from tests.store.rating_batch_scene import C, Scene, build_scene, changes, dump,
 TIMEOUT = 30  # a call left waiting fails the test instead of hanging it
 Outcome = bool | str  # a change's answer, or the name of the error its caller got
 Batch = list[tuple[RatingChange, str | None]]
-
-
-@pytest.fixture
-async def pg_store(pg_url: str) -> AsyncIterator[PostgresStore]:
-    store = await PostgresStore.open(pg_url)
-    yield store
-    await store.close()
 
 
 def outcome(result: bool | BaseException) -> Outcome:
