@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.core.ports import AnswerRecord, RatingChange, RoundRecord
 from bot.storage.postgres import PostgresStore
-from tests.store.helpers import T0, TENANT, answer, new_round, rating
+from tests.store.helpers import OTHER_TENANT, T0, TENANT, answer, new_round, rating
 
 FILLERS = [f"filler{i}" for i in range(9)]  # bob has rated each: one rating short of the daily cap
 
@@ -27,9 +27,10 @@ class Scene:
 
 
 async def build_scene(store: PostgresStore) -> Scene:
-    """Answers in two channels, one withdrawn, one in a closed round; some ratings already
-    stored: bob's nine (one short of the cap), carol's from before orders were logged, hank's
-    with an order; olga has opted out (her board rows are hidden, in no rank count)."""
+    """Answers in two channels, one withdrawn, one in a closed round, one in another community
+    (oscar's); some ratings already stored: bob's nine (one short of the cap), carol's from
+    before orders were logged, hank's with an order; olga has opted out (her board rows are
+    hidden, in no rank count)."""
     general, prep = await new_round(store), await new_round(store, channel="prep")
     closed = await new_round(store)
     answers = {
@@ -38,6 +39,7 @@ async def build_scene(store: PostgresStore) -> Scene:
         "erin": await answer(store, prep, "erin", channel="prep"),
         "frank": await answer(store, general, "frank"),
         "gina": await answer(store, closed, "gina"),
+        "oscar": await answer(store, await new_round(store, tenant=OTHER_TENANT), "oscar", tenant=OTHER_TENANT),
     }
     for i, filler in enumerate(FILLERS):
         answers[filler] = await answer(store, general, filler, q_index=2 + i)

@@ -109,6 +109,14 @@ CASES: dict[str, list[C]] = {
         C("filler0", "bob", None),  # back to ten: still ten points
         C("gina", "bob", 2, late=86_400),  # another day, another count
         C("filler1", "bob", None, expect=3, order=1),  # a rating from before orders, removed by order
+        C("filler2", "bob", None, late=86_400),  # removed the next day: the day it counted loses it
+    ],
+    "two communities, one event id in each": [
+        C("oscar", "bob", 4, event="e1"),
+        C("alice", "bob", 2, event="e1"),
+        C("oscar", "bob", 5, event="e2", order=1),
+        C("oscar", "carol", 1, dimension="structure"),
+        C("dave", "carol", 1, dimension="structure"),
     ],
     "rubric dimensions and a hidden rater": [
         C("alice", "carol", 4, dimension="structure"),
@@ -184,7 +192,8 @@ async def test_one_batch_means_the_same_as_one_at_a_time_bugs(
 
 # --- 1. the same, for changes Hypothesis picks ---------------------------------------------------
 
-TARGETS = ("alice", "dave", "frank", "gina", "filler0")  # one channel (see BUGS), a withdrawn one, a closed round
+# One channel of each community (see BUGS); a withdrawn answer, a closed round.
+TARGETS = ("alice", "dave", "frank", "gina", "filler0", "oscar")
 RATERS = ("bob", "carol", "hank", "olga")
 
 
