@@ -5,9 +5,12 @@ no server is configured, a failure in CI). Tests of one engine's own machinery t
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from bot.storage.postgres import PostgresStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -16,3 +19,11 @@ def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "test.db")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+async def pg_store(pg_url: str) -> AsyncIterator[PostgresStore]:
+    """A PostgreSQL store alone, for a test of its own machinery (a fresh schema)."""
+    store = await PostgresStore.open(pg_url)
+    yield store
+    await store.close()
