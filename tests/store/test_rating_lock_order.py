@@ -11,8 +11,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import pytest
-
 from bot.storage import community, scores
 from bot.storage.postgres import PostgresStore
 from bot.storage.sql import Cursor, Db
@@ -38,13 +36,6 @@ class Recording:
         rows = list(parameters)
         self.statements.append((sql, rows))
         return self.db.executemany(sql, rows)
-
-
-@pytest.fixture
-async def pg_store(pg_url: str) -> Any:
-    store = await PostgresStore.open(pg_url)
-    yield store
-    await store.close()
 
 
 async def rated_scene(store: PostgresStore) -> int:
