@@ -209,7 +209,7 @@ class SlackBot:
             key, job = (team, channel), lambda: self._view(team, body)
         if job is None:
             if inbox_id is not None:
-                self.work.submit(("inbox",), lambda: self.store.inbox_done(inbox_id))
+                self._let_go(inbox_id)
             return
         self.work.submit(key, self._finishing(key, job, inbox_id))
 
@@ -233,9 +233,15 @@ class SlackBot:
                     asyncio.get_running_loop().call_later(INBOX_RETRY * attempt, self.work.submit, key, again)
                     return
                 log.exception("Slack work for %s failed %d times; dropped", key, attempt)
-            await self.store.inbox_done(inbox_id)
+            self._let_go(inbox_id)
 
         return run
+
+    def _let_go(self, inbox_id: int) -> None:
+        """The request's inbox row goes, off its channel's queue: the channel's next job need
+        not wait for that commit. Lost in a crash, the row is only replayed, and its event id,
+        claimed already, makes that a no-op."""
+        self.work.submit(("inbox", inbox_id), lambda: self.store.inbox_done(inbox_id))
 
     async def on_command(self, ack: Ack, body: Body, context: AsyncBoltContext) -> None:
         self._route(body, context.get("inbox_id"))
