@@ -52,8 +52,12 @@ async def on_reaction(
         new_score: int | None = score
     elif is_open and rater.user_id != answer.user_id:
         new_score = None
-    else:
+    elif not acknowledge:
         return None  # ratings freeze when rating closes; removals after that change nothing
+    elif rater.user_id == answer.user_id:
+        return "That is your own answer: the reaction was never counted, so taking it back changes nothing."
+    else:
+        return "Ratings for this answer are closed; taking the reaction back changes nothing."
 
     def still_open(stored: RoundRecord | None) -> bool:
         return stored is not None and rating_window(stored, answer, now)[0]
@@ -68,9 +72,14 @@ async def on_reaction(
         still_open=still_open,
         order=event.order,  # the latest by the platform's clock counts, not the last to arrive
     )
-    if not await store.apply_rating(change, event.event_id) or not acknowledge:
+    changed = await store.apply_rating(change, event.event_id)
+    if not acknowledge:
         return None
     author = (await store.display_names(event.tenant, [answer.user_id])).get(answer.user_id, answer.user_id)
+    if not changed:
+        if new_score is None:  # a newer reaction of theirs stands, or there was no rating
+            return f"Nothing to take back: {event.emoji} is not your rating of {author}'s answer now."
+        return f"Nothing changed: your rating of {author}'s answer stands as it was."
     if new_score is None:
         return f"Removed your rating of {author}'s answer."
     return f"Rated {author}'s answer {new_score}."

@@ -208,6 +208,31 @@ async def test_ratings_and_removals_are_acknowledged(console: tuple[ConsoleSessi
     assert "(only Bob sees this) Removed your rating of Alice's answer." in out
 
 
+async def test_reactions_that_change_nothing_say_so(console: tuple[ConsoleSession, list[str], Runtime]) -> None:
+    """In the terminal a reaction is not visible, so one that changes nothing says why instead
+    of printing nothing (a replaced rating taken back, the same rating twice, after the close)."""
+    session, printed, _ = console
+    for line in ("/mock qotd post", "!as Alice", "An answer", "!as Bob", "!react 2 2", "!react 2 5"):
+        await session.line(line)
+    printed.clear()
+    await session.line("!unreact 2 2")
+    assert printed[-1].endswith("Nothing to take back: 2️⃣ is not your rating of Alice's answer now.")
+    await session.line("!react 2 5")
+    assert printed[-1].endswith("Nothing changed: your rating of Alice's answer stands as it was.")
+    await session.line("!as Alice")
+    await session.line("!unreact 2 4")
+    assert printed[-1].endswith(
+        "That is your own answer: the reaction was never counted, so taking it back changes nothing."
+    )
+    await session.line("!wait 48h")
+    await session.line("!as Bob")
+    printed.clear()
+    await session.line("!unreact 2 5")
+    assert printed[-1].endswith("Ratings for this answer are closed; taking the reaction back changes nothing.")
+    await session.line("/mock me")
+    assert "Rated" not in "\n".join(printed) and "Removed" not in "\n".join(printed)
+
+
 async def test_digits_rate_with_the_communitys_own_emoji(console: tuple[ConsoleSession, list[str], Runtime]) -> None:
     session, printed, _ = console
     for line in ("/mock config rating-emoji 👎 😐 🙂 😀 🤩", "/mock qotd post", "!as Alice", "An answer", "!as Bob"):
