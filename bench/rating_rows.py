@@ -66,4 +66,6 @@ async def trace(url: str, answers: int) -> None:
         counts = row_changes(before.get(name, collections.Counter()), after[name])
         if any(counts):
             print(f"    {name:<22}" + f"{counts[0]:>9}{counts[1]:>9}{counts[2]:>21}{counts[3]:>9}")
-    print("  (board_buckets rows are the rank-count triggers', when a board row's score crosses a whole point)")
+    print(
+        "  (board_buckets rows are the rank counts, moved by the board's writer when a row's score crosses a whole point)"
+    )

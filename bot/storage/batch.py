@@ -313,6 +313,14 @@ _BOARD_SET_PG = (
     " WHERE board.tenant = s.tenant AND board.scope = s.scope AND board.period = s.period"
     "  AND board.user_id = s.user_id"
 )
+# Data-modifying WITH clauses run once, whether or not the statement reads them: the pause and
+# its end ride on statements the write makes anyway (two round trips fewer a batch).
+_PAUSE = (
+    "WITH paused AS (INSERT INTO board_buckets_paused (writer) VALUES (pg_current_xact_id()::text) RETURNING writer) "
+)
+_UNPAUSE = (
+    "WITH unpaused AS (DELETE FROM board_buckets_paused WHERE writer = pg_current_xact_id()::text RETURNING writer) "
+)
 _BUCKETS_ADD_PG = (
     "INSERT INTO board_buckets (tenant, scope, period, bucket, n)"
     " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])"
@@ -336,11 +344,10 @@ def _write_board_pg(db: Db, pending: Pending, changed: dict[BoardKey, list[int]]
     buckets: dict[tuple[str, str, str, int], int] = {}
     # The rank counts are moved here, once per bucket, not by a trigger per row: paused for
     # this transaction alone (its own writer row, seen by nobody else, deleted before the
-    # commit; a failure rolls it back with everything else).
-    db.execute("INSERT INTO board_buckets_paused (writer) VALUES (pg_current_xact_id()::text)")
-    # The rows there already, taken; then the missing ones made (empty: scored below). A
-    # row another writer made in between is taken after it commits.
-    found = db.execute(_BOARD_TAKE_PG, _columns(sorted(changed))).fetchall()
+    # commit; a failure rolls it back with everything else), in the statement that takes the
+    # rows there already. Then the missing ones are made (empty: scored below); a row another
+    # writer made in between is taken after it commits.
+    found = db.execute(_PAUSE + _BOARD_TAKE_PG, _columns(sorted(changed))).fetchall()
     missing = sorted(set(changed) - {tuple(row[:4]) for row in found})
     made = db.execute(_BOARD_MAKE_PG, _columns(missing)).fetchall() if missing else []
     new = {tuple(row[:4]) for row in made}
@@ -354,10 +361,8 @@ def _write_board_pg(db: Db, pending: Pending, changed: dict[BoardKey, list[int]]
         _move_bucket(buckets, key, None if key in new else float(row[9]), bool(row[10]), score)
         written.append((*key, *now, score))
     db.execute(_BOARD_SET_PG, _columns(written))
-    db.execute("DELETE FROM board_buckets_paused WHERE writer = pg_current_xact_id()::text")
-    moved = sorted((*bucket, n) for bucket, n in buckets.items() if n)
-    if moved:
-        db.execute(_BUCKETS_ADD_PG, _columns(moved))
+    moved = [(*bucket, n) for bucket, n in sorted(buckets.items()) if n]
+    db.execute(_UNPAUSE + _BUCKETS_ADD_PG, _columns(moved) if moved else [[], [], [], [], []])
 
 
 def _move_bucket(
