@@ -12,6 +12,7 @@ lucky 5 does not top the board, while many good ratings do.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -81,6 +82,7 @@ def period_days(period: str, day: date) -> tuple[date, date] | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # every rating asks for its answer's moment: a few moments, many times
 def period_keys(moment: datetime) -> tuple[str, str, str]:
     """The board periods an event at `moment` (UTC) counts towards: ISO week, month, all."""
     day = moment.date()

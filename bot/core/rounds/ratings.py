@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from bot.core.errors import NotAParticipant, RoundClosed, SelfRating, UsageError
 from bot.core.events import Actor
@@ -12,14 +14,20 @@ DEFAULT_RATING_EMOJI: tuple[str, ...] = ("1️⃣", "2️⃣", "3️⃣", "4️�
 SLACK_NAMES: tuple[str, ...] = ("one", "two", "three", "four", "five")
 
 
-def emoji_scores(configured: Sequence[str] | None) -> dict[str, int]:
+def emoji_scores(configured: Sequence[str] | None) -> Mapping[str, int]:
     """Map each rating emoji to its score. A configured set replaces the keycaps; Slack's
-    names always work, since Slack reports every emoji by name."""
+    names always work, since Slack reports every emoji by name. Worked out once per set (every
+    reaction asks), and read-only."""
+    return _emoji_table(None if configured is None else tuple(configured))
+
+
+@functools.lru_cache(maxsize=256)
+def _emoji_table(configured: tuple[str, ...] | None) -> Mapping[str, int]:
     chosen = rating_emoji(configured)
     table = {_normal(e): i + 1 for i, e in enumerate(chosen)}
     for i, name in enumerate(SLACK_NAMES):
         table.setdefault(name, i + 1)
-    return table
+    return MappingProxyType(table)
 
 
 def rating_emoji(configured: Sequence[str] | None) -> tuple[str, ...]:
