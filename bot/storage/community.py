@@ -243,6 +243,7 @@ def delete_user(db: Db, tenant: str, user_id: str, at: datetime) -> None:
     ).fetchall()
     lock_ratings(
         db,
+        tenant,
         [(int(row[2]), str(row[0]), str(row[1])) for row in given] + [(int(a), str(r), str(d)) for a, r, d in received],
     )
     for row in given:

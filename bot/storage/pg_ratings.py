@@ -94,32 +94,38 @@ _TAKE_GIVEN = (  # as batch._GIVEN_TAKE, for every rater of the batch
 )
 
 
-def apply_ratings(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[bool]:
-    """`scores.apply_rating` for each (change, event id to claim) in order, in the caller's
-    transaction; returns, for each, whether it changed anything. The aggregates come out as
-    they would one at a time: every change counts in the batch's order."""
-    done = [False] * len(batch)
-    live = _open(db, batch, _claimed(db, batch))
-    scores.lock_ratings(db, [key_of(batch[i][0]) for i in live])
+def apply_ratings(db: Db, run: Sequence[tuple[RatingChange, str | None]]) -> list[bool]:
+    """`scores.apply_rating` for each (change, event id to claim) of one community, no rating
+    twice (see `runs`), in order, in the caller's transaction; returns, for each, whether it
+    changed anything. The aggregates come out as they would one at a time."""
+    if len({change.answer.tenant for change, _ in run}) > 1:
+        raise ValueError("a run of ratings is of one community (pg_ratings.runs)")
+    done = [False] * len(run)
+    live = _open(db, run, _claimed(db, run))
+    scores.lock_ratings(db, run[0][0].answer.tenant if run else "", [key_of(run[i][0]) for i in live])
     with staged(db) as pending:
-        for run in _runs(batch, live):
-            _apply_run(db, pending, batch, run, done)
+        _apply_run(db, pending, run, live, done)
     return done
 
 
-def _runs(batch: Sequence[tuple[RatingChange, str | None]], live: list[int]) -> Iterator[list[int]]:
-    """The batch cut where a rating comes again: its second change is looked up once the first
-    is written (nearly always the whole batch is one run)."""
-    run: list[int] = []
-    seen: set[RatingKey] = set()
-    for i in live:
-        key = key_of(batch[i][0])
-        if key in seen:
-            yield run
-            run, seen = [], set()
-        run.append(i)
-        seen.add(key)
-    if run:
+def runs(batch: Sequence[tuple[RatingChange, str | None]]) -> Iterator[list[int]]:
+    """The batch (its positions) as transactions: one community each (communities share no
+    rows, and one at a time they take their rows in one order), cut where a rating comes
+    again, so its second change is looked up once the first has committed and every run
+    takes its rows in the order a single rating does. Nearly always: the whole batch."""
+    by_community: dict[str, list[int]] = {}
+    for i, (change, _) in enumerate(batch):
+        by_community.setdefault(change.answer.tenant, []).append(i)
+    for positions in by_community.values():
+        run: list[int] = []
+        seen: set[RatingKey] = set()
+        for i in positions:
+            key = key_of(batch[i][0])
+            if key in seen:
+                yield run
+                run, seen = [], set()
+            run.append(i)
+            seen.add(key)
         yield run
 
 
@@ -128,7 +134,7 @@ def _apply_run(
 ) -> None:
     """Changes of distinct ratings: looked up, logged and written together, then counted one
     by one in order. A change out of order, or on a rating from before orders were logged, is
-    left to `scores.apply_rating` at its place."""
+    left to `scores.apply_rating` at its place (its turn is taken already)."""
     keys = {i: key_of(batch[i][0]) for i in run}
     stored = _look_up(db, list(keys.values()))
     decided: dict[int, int | None] = {}  # the rating after each change decided here
@@ -156,6 +162,10 @@ def _apply_run(
     # A rater also named by a change left to scores.apply_rating has every name noted in order.
     named_there = {(batch[i][0].answer.tenant, batch[i][0].rater_id) for i in alone}
     _write_rows(db, [(batch[i][0], old, new) for i, (old, new) in moves.items()], named_there)
+    # Every rater's count for the day, taken before the community's row as a single rating
+    # takes them. (A change left to scores.apply_rating takes its own there, after: taking it
+    # here would make the row even if that change moves nothing. Rare, and a deadlock it might
+    # meet is broken by the server and the batch tried again.)
     _take_given(
         db, pending.given, [(batch[i][0], old, new, stored[keys[i]].created_at) for i, (old, new) in moves.items()]
     )

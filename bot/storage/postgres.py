@@ -27,7 +27,7 @@ import hashlib
 import logging
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -76,8 +76,11 @@ class PostgresStore(StoreMethods):
         self.on_transaction: Callable[[float], None] | None = None  # seconds; bot/runtime.py meters it
         self._pool = pool
         self._gates: set[asyncio.Task[None]] = set()  # gates held, each let go when its spacing ends
-        # Ratings, and the reads before them, of every event being handled at once: together.
-        self._ratings: CallQueue[tuple[RatingChange, str | None], bool] = CallQueue(self._apply_ratings, BATCH_LIMIT)
+        # Ratings, and the reads before them, of every event being handled at once: together;
+        # ratings in a queue per community, so one held up (waiting on another process's rows)
+        # holds up no other community's.
+        self._ratings: dict[str, CallQueue[tuple[RatingChange, str | None], bool]] = {}
+        self.rating_batch_limit = BATCH_LIMIT
         self._targets: CallQueue[tuple[str, str], Target] = CallQueue(self._rating_targets, BATCH_LIMIT)
         # The Slack inbox's row of each request before its ack, and its deletion once handled.
         self._inbox_adds: CallQueue[pg_inbox.InboxRow, int] = CallQueue(self._add_to_inbox, BATCH_LIMIT)
@@ -110,7 +113,13 @@ class PostgresStore(StoreMethods):
             return await pg_schema.migrate(conn, self.where)
 
     async def close(self) -> None:
-        for queue in (self._ratings, self._targets, self._inbox_adds, self._inbox_dones):
+        queues: list[CallQueue[Any, Any]] = [
+            *self._ratings.values(),
+            self._targets,
+            self._inbox_adds,
+            self._inbox_dones,
+        ]
+        for queue in queues:
             await queue.close()
         for gate in list(self._gates):
             gate.cancel()
@@ -214,25 +223,36 @@ class PostgresStore(StoreMethods):
         raise AssertionError("unreachable")
 
     async def apply_rating(self, change: RatingChange, event_id: str | None = None) -> bool:
-        """With the other ratings waiting in this process, in one transaction; returns once it
-        has committed."""
-        return await self._ratings.submit((change, event_id))
+        """With the other ratings of its community waiting in this process, in one transaction;
+        returns once it has committed."""
+        queue = self._ratings.get(change.answer.tenant)
+        if queue is None:
+            queue = self._ratings[change.answer.tenant] = CallQueue(self._apply_ratings, self.rating_batch_limit)
+        return await queue.submit((change, event_id))
 
     async def rating_target(self, tenant: str, message_id: str) -> Target:
         return await self._targets.submit((tenant, message_id))
 
-    async def _apply_ratings(self, batch: list[tuple[RatingChange, str | None]]) -> Sequence[bool | Exception]:
+    async def _apply_ratings(self, batch: list[tuple[RatingChange, str | None]]) -> list[bool | Exception]:
+        outcomes: list[bool | Exception] = [False] * len(batch)
+        for run in pg_ratings.runs(batch):
+            changes = [batch[i] for i in run]
+            for i, outcome in zip(run, await self._apply_run(changes), strict=True):
+                outcomes[i] = outcome
+        return outcomes
+
+    async def _apply_run(self, run: list[tuple[RatingChange, str | None]]) -> list[bool | Exception]:
         try:
-            return await self._write(lambda db: pg_ratings.apply_ratings(db, batch))
-        except (DatabaseUnavailable, *_RETRYABLE):
-            raise  # the same for every rating in it
-        except Exception:
-            if len(batch) == 1:
-                raise
-        # Something in the data (not the connection): one at a time, so only that rating fails.
-        log.info("a batch of %d ratings failed; trying them one at a time", len(batch), exc_info=True)
+            return list(await self._write(lambda db: pg_ratings.apply_ratings(db, run)))
+        except (DatabaseUnavailable, *_RETRYABLE) as exc:
+            return [exc] * len(run)  # the same for every rating in it
+        except Exception as exc:
+            if len(run) == 1:
+                return [exc]
+            # Something in the data (not the connection): one at a time, so only that rating fails.
+            log.info("a batch of %d ratings failed; trying them one at a time", len(run), exc_info=True)
         outcomes: list[bool | Exception] = []
-        for change, event_id in batch:
+        for change, event_id in run:
             try:
                 outcomes.append(await StoreMethods.apply_rating(self, change, event_id))
             except Exception as exc:

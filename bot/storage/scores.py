@@ -8,6 +8,7 @@ is only looked up, stored and added up (bot.storage.batch).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -106,7 +107,7 @@ def apply_rating(db: Db, change: RatingChange, *, turn_taken: bool = False) -> b
     # Two processes with changes of one rating take turns (held until the commit), so the one
     # that reads second sees the first one's change.
     if not turn_taken:  # a change of many ratings took all their turns first (lock_ratings)
-        lock_ratings(db, [key])
+        lock_ratings(db, answer.tenant, [key])
     # One look-up: is the answer still there, the stored rating, and its latest logged order.
     found = db.execute(
         "SELECT a.withdrawn, r.score, r.created_at, (SELECT MAX(ord) FROM rating_log l"
@@ -187,17 +188,28 @@ _LOCK_RATINGS = (
     "SELECT pg_advisory_xact_lock(h) FROM"
     " (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(?::text[]) AS k ORDER BY h OFFSET 0) AS turns"
 )
+# A rating's turn is one of this many per community: advisory locks take room in the server's
+# shared lock table (about 64 x max_connections entries for every session), so a batch of a
+# thousand ratings must not hold a thousand. Two changes of one rating always meet on the same
+# turn; two of different ratings share one only now and then, and then merely take turns.
+TURNS_PER_COMMUNITY = 128
 
 
-def lock_ratings(db: Db, keys: Iterable[tuple[int, str, str]]) -> None:
-    """On PostgreSQL, the turn of each (answer, rater, dimension) rating, held to the commit
-    (SQLite's one writer takes turns already). A change of many ratings takes all of them
-    first, in one order: taken one by one between writes, a rating's turn would be asked for
-    while holding the row a single rating's trigger (rating_versions) waits on: a deadlock."""
+def lock_ratings(db: Db, tenant: str, keys: Iterable[tuple[int, str, str]]) -> None:
+    """On PostgreSQL, the turn of each (answer, rater, dimension) rating of this community,
+    held to the commit (SQLite's one writer takes turns already). A change of many ratings
+    takes all of them first, in one order: taken one by one between writes, a rating's turn
+    would be asked for while holding the row a single rating's trigger (rating_versions) waits
+    on: a deadlock."""
     if is_postgres(db):
-        names = sorted({"\x1f".join(map(str, key)) for key in keys})
-        if names:
-            db.execute(_LOCK_RATINGS, (names,))
+        turns = sorted({f"{tenant}\x1f{rating_turn(key)}" for key in keys})
+        if turns:
+            db.execute(_LOCK_RATINGS, (turns,))
+
+
+def rating_turn(key: tuple[int, str, str]) -> int:
+    """Which of its community's turns a rating takes (stable across processes)."""
+    return zlib.crc32("\x1f".join(map(str, key)).encode()) % TURNS_PER_COMMUNITY
 
 
 def withdraw_answer(db: Db, answer_id: int, at: datetime, *, turns_taken: bool = False) -> None:
@@ -209,7 +221,9 @@ def withdraw_answer(db: Db, answer_id: int, at: datetime, *, turns_taken: bool =
     with staged(db) as pending:
         raters = db.execute("SELECT rater_id, dimension FROM ratings WHERE answer_id = ?", (answer_id,)).fetchall()
         if not turns_taken:
-            lock_ratings(db, [(answer.id, str(rater_id), str(dimension)) for rater_id, dimension in raters])
+            lock_ratings(
+                db, answer.tenant, [(answer.id, str(rater_id), str(dimension)) for rater_id, dimension in raters]
+            )
         for rater_id, dimension in raters:
             apply_rating(db, RatingChange(answer, rater_id, "", None, at, dimension), turn_taken=True)
         db.execute("UPDATE answers SET withdrawn = 1 WHERE id = ?", (answer_id,))

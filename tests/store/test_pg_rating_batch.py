@@ -31,11 +31,16 @@ class Outcome:
 
 
 async def batched(store: PostgresStore, scene: Scene, specs: list[C]) -> Outcome:
-    """All of them in ONE `apply_ratings`, in a write of its own, then undone."""
+    """All of them as the store's queue runs one batch (`pg_ratings.runs`: a write each), then undone."""
     batch = changes(scene, specs)
     try:
         async with store.transaction() as tx:
-            results: list[bool | str] = list(await tx._write(lambda db: pg_ratings.apply_ratings(db, batch)))
+            results: list[bool | str] = [False] * len(batch)
+            for run in pg_ratings.runs(batch):
+                part = [batch[i] for i in run]
+                done = await tx._write(lambda db, part=part: pg_ratings.apply_ratings(db, part))  # type: ignore[misc]
+                for i, result in zip(run, done, strict=True):
+                    results[i] = result
             outcome = Outcome(results, await dump(tx))
             raise _Undo
     except _Undo:
@@ -276,3 +281,32 @@ async def test_each_caller_has_a_config_of_its_own_all_the_way_down(pg_store: Po
     configs = await many_targets(pg_store)
     configs[0]["rating_emoji"].append("six")
     assert configs[1] == CONFIG
+
+
+def test_a_batch_runs_as_transactions_of_one_community_and_no_rating_twice(scene: Scene) -> None:
+    """Two communities in one transaction took their counter rows in the order of their
+    statements, a rating twice in one took rows out of a single rating's order: both could
+    deadlock another process's batch. `runs` keeps each transaction to one community and
+    each rating once, in order; `apply_ratings` refuses a run of two communities."""
+    specs = [
+        C("alice", "bob", 4),
+        C("oscar", "bob", 2),
+        C("alice", "bob", 5, order=1),
+        C("dave", "carol", 3),
+        C("oscar", "carol", 1),
+        C("oscar", "bob", 3),
+    ]
+    batch = changes(scene, specs)
+    cut = list(pg_ratings.runs(batch))
+    assert sorted(i for run in cut for i in run) == list(range(len(batch)))
+    for run in cut:
+        assert len({batch[i][0].answer.tenant for i in run}) == 1
+        assert len({pg_ratings.key_of(batch[i][0]) for i in run}) == len(run)
+        assert run == sorted(run), "in the batch's order"
+    assert cut == [[0], [2, 3], [1, 4], [5]]  # cut where alice-bob comes again, and oscar-bob
+
+
+async def test_a_run_of_two_communities_is_refused(pg_store: PostgresStore, scene: Scene) -> None:
+    batch = changes(scene, [C("alice", "bob", 4), C("oscar", "bob", 2)])
+    with pytest.raises(ValueError, match="one community"):
+        await pg_store._write(lambda db: pg_ratings.apply_ratings(db, batch))

@@ -48,7 +48,7 @@ async def at_once(stores: Sequence[PostgresStore], batch: Batch, pick: Callable[
 def record_batches(store: PostgresStore, before: Callable[[], Awaitable[None]] | None = None) -> list[int]:
     """The sizes of the batches the store's rating queue runs (`before` awaited ahead of each)."""
     sizes: list[int] = []
-    run = store._ratings._run
+    run = store._apply_ratings
 
     async def recording(batch: Batch) -> Sequence[bool | Exception]:
         sizes.append(len(batch))
@@ -56,7 +56,10 @@ def record_batches(store: PostgresStore, before: Callable[[], Awaitable[None]] |
             await before()
         return await run(batch)
 
-    store._ratings._run = recording
+    # The queue of every community, those there already and those made from now on.
+    store._apply_ratings = recording  # type: ignore[method-assign,assignment]
+    for queue in store._ratings.values():
+        queue._run = recording
     return sizes
 
 
@@ -138,7 +141,9 @@ async def test_two_stores_batching_at_once_lose_nothing(pg_store: PostgresStore)
 
         sizes = [record_batches(pg_store, meet(0)), record_batches(other, meet(1))]
         for store in (pg_store, other):
-            store._ratings._limit = 40  # a few batches each, one store's between the other's
+            store.rating_batch_limit = 40  # a few batches each, one store's between the other's
+            for queue in store._ratings.values():
+                queue._limit = 40
         got = await at_once(
             [pg_store, other], batch, lambda i: zlib.crc32(f"{specs[i].target}/{specs[i].rater}".encode()) % 2
         )

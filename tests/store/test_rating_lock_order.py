@@ -82,3 +82,18 @@ async def test_an_erased_member_takes_every_turn_before_writing(pg_store: Postgr
     await rated_scene(pg_store)
     statements = await recorded(pg_store, lambda db: community.delete_user(db, TENANT, "dee", T0))
     assert_every_turn_once_before_the_first_write(statements, turns=5)  # 4 received, 1 given
+
+
+async def test_a_thousand_ratings_hold_a_bounded_number_of_advisory_locks(pg_store: PostgresStore) -> None:
+    """Each advisory lock takes a slot of the server's shared lock table (about 64 per
+    connection allowed, for every session): a batch of a thousand ratings holding a thousand
+    would, with a few processes at once, leave other sessions "out of shared memory"."""
+    keys = [(answer_id, f"rater{r}", "") for answer_id in range(1, 101) for r in range(10)]
+
+    def held(db: Db) -> int:
+        scores.lock_ratings(db, TENANT, keys)
+        found = db.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        return int(found.fetchone()[0])
+
+    assert await pg_store._write(held) <= scores.TURNS_PER_COMMUNITY
+    assert scores.rating_turn(keys[0]) == scores.rating_turn(tuple(keys[0]))  # one rating, one turn, always
