@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from bot.core import scoring, tallies
 from bot.core.tallies import BoardKey, CommunityMean, Deltas, GivenKey
+from bot.storage import pg_board
+from bot.storage.rank_buckets import move_bucket
 from bot.storage.sql import Db, is_postgres
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -235,13 +237,14 @@ def flush(db: Db, pending: Pending) -> None:
         db.executemany(_COMMUNITY_UPSERT, ordered((t, m.total, m.n, m.prior) for t, m in pending.community.items()))
     changed = dict(pending.deltas.board_rows())  # a rater past the daily cap adds nothing: not written
     if changed:
-        (_write_board_pg if postgres else _write_board)(db, pending, changed)
+        priors = {t: pending.mean(db, t).prior for t in {key[0] for key in changed}}
+        (pg_board.write_board if postgres else _write_board)(db, changed, priors)
     for tenant in sorted(pending.rebased):
         # The shrinkage target moved: the whole community's boards are scored against it
         # (the rank counts follow by trigger).
         prior = pending.community[tenant].prior
         if postgres:
-            _rescore_pg(db, tenant, prior)
+            pg_board.rescore(db, tenant, prior)
         else:
             db.execute(f"UPDATE board SET score = {score_sql()} WHERE tenant = ?", (prior, tenant))
     db.executemany(_SKILL_UPSERT, ordered((*key, n, total) for key, (n, total) in pending.deltas.skills.items()))
@@ -252,11 +255,10 @@ def flush(db: Db, pending: Pending) -> None:
     pending.rebased.clear()
 
 
-def _write_board(db: Db, pending: Pending, changed: dict[BoardKey, list[int]]) -> None:
+def _write_board(db: Db, changed: dict[BoardKey, list[int]], priors: dict[str, float]) -> None:
     """Each touched row added to, scored by the core's formula and written by one UPDATE that
     also reports the row's stored score (the rank counts move once per bucket); the rows it
     did not find are inserted. The connection needs `register_functions`."""
-    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in changed}}
     rows = list(changed.items())
     moved = _moved()
     moved.clear()
@@ -277,119 +279,9 @@ def _write_board(db: Db, pending: Pending, changed: dict[BoardKey, list[int]]) -
                 inserts.append((*key, *add, hidden, score))
             else:
                 old, hidden, score = found
-            _move_bucket(buckets, key, old, bool(hidden), score)
+            move_bucket(buckets, key, old, bool(hidden), score)
         db.executemany(_BOARD_INSERT, inserts)
     finally:
         moved.clear()
         db.execute("DELETE FROM board_buckets_paused")
     db.executemany(_BUCKET_ADD, [(*bucket, n) for bucket, n in buckets.items() if n])
-
-
-# PostgreSQL has no function of ours to call from SQL: the rows are made if missing, taken
-# (FOR UPDATE, in key order) and read in one statement, added to and scored here by the core's
-# formula, and written once with their scores (the rank counts follow by trigger). Each row
-# gets one new version per batch; adding in SQL and scoring after made two.
-_BOARD_MAKE_PG = (
-    "INSERT INTO board (tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points,"
-    " hidden, score)"
-    " SELECT d.tenant, d.scope, d.period, d.user_id, 0, 0, 0, 0, 0,"
-    "  COALESCE((SELECT u.opted_out FROM users u WHERE u.tenant = d.tenant AND u.user_id = d.user_id), 0), 0"
-    " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS d(tenant, scope, period, user_id)"
-    " ORDER BY 1, 2, 3, 4 ON CONFLICT DO NOTHING"
-    " RETURNING tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points, score, hidden"
-)
-_BOARD_TAKE_PG = (
-    "SELECT b.tenant, b.scope, b.period, b.user_id, b.answers, b.received_sum, b.received_n, b.given, b.streak_points,"
-    " b.score, b.hidden FROM board b JOIN unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS d(tenant, scope, period, user_id)"
-    "  ON b.tenant = d.tenant AND b.scope = d.scope AND b.period = d.period AND b.user_id = d.user_id"
-    " ORDER BY 1, 2, 3, 4 FOR UPDATE OF b"
-)
-_BOARD_SET_PG = (
-    "UPDATE board SET answers = s.answers, received_sum = s.received_sum, received_n = s.received_n,"
-    " given = s.given, streak_points = s.streak_points, score = s.score"
-    " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],"
-    "  ?::bigint[], ?::double precision[])"
-    "  AS s(tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points, score)"
-    " WHERE board.tenant = s.tenant AND board.scope = s.scope AND board.period = s.period"
-    "  AND board.user_id = s.user_id"
-)
-# Data-modifying WITH clauses run once, whether or not the statement reads them: the pause and
-# its end ride on statements the write makes anyway (two round trips fewer a batch).
-_PAUSE = (
-    "WITH paused AS (INSERT INTO board_buckets_paused (writer) VALUES (pg_current_xact_id()::text) RETURNING writer) "
-)
-_UNPAUSE = (
-    "WITH unpaused AS (DELETE FROM board_buckets_paused WHERE writer = pg_current_xact_id()::text RETURNING writer) "
-)
-_BUCKETS_ADD_PG = (
-    "INSERT INTO board_buckets (tenant, scope, period, bucket, n)"
-    " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])"
-    " ON CONFLICT (tenant, scope, period, bucket) DO UPDATE SET n = board_buckets.n + excluded.n"
-)
-_SCORE_PG = (  # one statement for all the rows (each row its own statement cost a round trip's worth)
-    "UPDATE board SET score = s.score"
-    " FROM unnest(?::double precision[], ?::text[], ?::text[], ?::text[], ?::text[])"
-    "  AS s(score, tenant, scope, period, user_id)"
-    " WHERE board.tenant = s.tenant AND board.scope = s.scope AND board.period = s.period"
-    "  AND board.user_id = s.user_id"
-)
-
-
-def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    return [list(column) for column in zip(*rows, strict=True)]
-
-
-def _write_board_pg(db: Db, pending: Pending, changed: dict[BoardKey, list[int]]) -> None:
-    priors = {t: pending.mean(db, t).prior for t in {key[0] for key in changed}}
-    buckets: dict[tuple[str, str, str, int], int] = {}
-    # The rank counts are moved here, once per bucket, not by a trigger per row: paused for
-    # this transaction alone (its own writer row, seen by nobody else, deleted before the
-    # commit; a failure rolls it back with everything else), in the statement that takes the
-    # rows there already. Then the missing ones are made (empty: scored below); a row another
-    # writer made in between is taken after it commits.
-    found = db.execute(_PAUSE + _BOARD_TAKE_PG, _columns(sorted(changed))).fetchall()
-    missing = sorted(set(changed) - {tuple(row[:4]) for row in found})
-    made = db.execute(_BOARD_MAKE_PG, _columns(missing)).fetchall() if missing else []
-    new = {tuple(row[:4]) for row in made}
-    if len(new) < len(missing):
-        found += db.execute(_BOARD_TAKE_PG, _columns([key for key in missing if key not in new])).fetchall()
-    written = []
-    for row in found + made:
-        key = tuple(row[:4])
-        now = [int(a) + int(b) for a, b in zip(row[4:9], changed[key], strict=True)]
-        score = tallies.row_score(now, priors[key[0]])
-        _move_bucket(buckets, key, None if key in new else float(row[9]), bool(row[10]), score)
-        written.append((*key, *now, score))
-    db.execute(_BOARD_SET_PG, _columns(written))
-    moved = [(*bucket, n) for bucket, n in sorted(buckets.items()) if n]
-    db.execute(_UNPAUSE + _BUCKETS_ADD_PG, _columns(moved) if moved else [[], [], [], [], []])
-
-
-def _move_bucket(
-    buckets: dict[tuple[str, str, str, int], int], key: tuple[str, ...], old: float | None, hidden: bool, new: float
-) -> None:
-    """A shown row's move between the rank-count buckets (a whole point of score each; a new
-    row has no old bucket). Hidden rows are in none."""
-    if hidden:
-        return
-    if old is not None:
-        was = (key[0], key[1], key[2], int(old))
-        buckets[was] = buckets.get(was, 0) - 1
-    now = (key[0], key[1], key[2], int(new))
-    buckets[now] = buckets.get(now, 0) + 1
-
-
-def _rescore_pg(db: Db, tenant: str, prior: float) -> None:
-    rows = db.execute(
-        "SELECT tenant, scope, period, user_id, answers, received_sum, received_n, given, streak_points FROM board"
-        " WHERE tenant = ? ORDER BY scope, period, user_id FOR UPDATE",
-        (tenant,),
-    ).fetchall()
-    _write_scores(db, rows, {tenant: prior})
-
-
-def _write_scores(db: Db, rows: list[Any], priors: dict[str, float]) -> None:
-    """The rows' scores by the core's formula. The rows are this transaction's already (added
-    to, or read FOR UPDATE), so the order they are written in cannot deadlock."""
-    if rows:
-        db.execute(_SCORE_PG, _columns(sorted((tallies.row_score(r[4:9], priors[r[0]]), *r[:4]) for r in rows)))

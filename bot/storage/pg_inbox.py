@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.clock import iso
-from bot.storage.sql import Db
+from bot.storage.sql import Db, unnest_columns
 
 InboxRow = tuple[str, str, datetime, str, datetime]  # source, body, received at, owner, lease until
 
@@ -26,10 +26,7 @@ _ADD = (
 
 def add_all(db: Db, rows: Sequence[InboxRow]) -> list[int]:
     """Each row into the inbox; their ids, in order."""
-    columns: list[list[str]] = [[], [], [], [], []]
-    for source, body, at, owner, lease_until in rows:
-        for column, value in zip(columns, (source, body, iso(at), owner, iso(lease_until)), strict=True):
-            column.append(value)
+    columns = unnest_columns([(s, body, iso(at), owner, iso(until)) for s, body, at, owner, until in rows], 5)
     return sorted(int(row[0]) for row in db.execute(_ADD, columns).fetchall())
 
 

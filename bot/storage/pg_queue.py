@@ -23,7 +23,7 @@ class CallQueue(Generic[A, R]):
     outcome, a result or the exception that call raises; an exception `run` raises itself is
     every call's in that batch."""
 
-    def __init__(self, run: Callable[[list[A]], Awaitable[Sequence[R | Exception]]], limit: int) -> None:
+    def __init__(self, run: Callable[[list[A]], Awaitable[Sequence[R | BaseException]]], limit: int) -> None:
         self._run = run
         self._limit = limit
         self._waiting: list[tuple[A, asyncio.Future[R]]] = []
@@ -55,16 +55,25 @@ class CallQueue(Generic[A, R]):
             futures = [future for _, future in taken]
             try:
                 outcomes = await self._run([argument for argument, _ in taken])
-            except asyncio.CancelledError:
-                for future in futures:
-                    future.cancel()
-                raise
+                if len(outcomes) != len(taken):
+                    raise RuntimeError(f"a batch of {len(taken)} calls gave {len(outcomes)} outcomes")
+            except asyncio.CancelledError as exc:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    for future in futures:  # this queue is closing
+                        future.cancel()
+                    raise
+                # Cancelled inside the batch, not the queue: an error of the batch, and the next
+                # calls still go.
+                error = RuntimeError("the batch of calls this was in was cancelled")
+                error.__cause__ = exc
+                outcomes = [error] * len(taken)
             except Exception as exc:
                 outcomes = [exc] * len(taken)
             for future, outcome in zip(futures, outcomes, strict=True):
                 if future.done():
                     continue  # its caller gave up waiting
-                if isinstance(outcome, Exception):
+                if isinstance(outcome, BaseException):
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)

@@ -29,7 +29,7 @@ from bot.core.ports import AnswerRecord, RatingChange, RoundRecord
 from bot.core.tallies import GivenKey, LoggedChange
 from bot.storage import records, scores
 from bot.storage.batch import Pending, staged
-from bot.storage.sql import Db
+from bot.storage.sql import Db, unnest_columns
 
 RatingKey = tuple[int, str, str]  # (answer id, rater id, dimension)
 
@@ -190,7 +190,7 @@ def rating_targets(
     found: dict[int, tuple[AnswerRecord, RoundRecord | None]] = {}
     rounds: dict[int, RoundRecord | None] = {}  # the batch's ratings are mostly on a few rounds: each read once
     width = len(_ANSWER)
-    for row in db.execute(_TARGETS, _columns(wanted, 2)).fetchall():
+    for row in db.execute(_TARGETS, unnest_columns(wanted, 2)).fetchall():
         i = int(row[0])
         if i not in found:
             answer = scores.answer_from_row(row[1 : 1 + width])
@@ -216,11 +216,6 @@ def key_of(change: RatingChange) -> RatingKey:
     return change.answer.id, change.rater_id, change.dimension
 
 
-def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]:
-    """Rows as the column arrays `unnest` takes (empty arrays for no rows)."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
-
-
 def _claimed(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[int]:
     """The changes whose event id this batch claims (an id twice in the batch: the first)."""
     wanted: dict[tuple[str, str], str] = {}  # an id twice in the batch: seen when first claimed
@@ -228,7 +223,7 @@ def _claimed(db: Db, batch: Sequence[tuple[RatingChange, str | None]]) -> list[i
         if event_id is not None:
             wanted.setdefault((change.answer.tenant, event_id), iso(change.at))
     rows = sorted((*claim, at) for claim, at in wanted.items())
-    taken = {tuple(row) for row in db.execute(_CLAIM, _columns(rows, 3)).fetchall()} if rows else set()
+    taken = {tuple(row) for row in db.execute(_CLAIM, unnest_columns(rows, 3)).fetchall()} if rows else set()
     live = []
     for i, (change, event_id) in enumerate(batch):
         if event_id is None:
@@ -254,7 +249,7 @@ def _open(db: Db, batch: Sequence[tuple[RatingChange, str | None]], live: list[i
 def _look_up(db: Db, keys: list[RatingKey]) -> dict[RatingKey, _Stored]:
     if not keys:
         return {}
-    rows = db.execute(_LOOK_UP, _columns(keys, 3)).fetchall()
+    rows = db.execute(_LOOK_UP, unnest_columns(keys, 3)).fetchall()
     return {
         (int(a), str(u), str(d)): _Stored(None if s is None else int(s), created, latest)
         for a, u, d, s, created, latest in rows
@@ -266,7 +261,7 @@ def _log(db: Db, changes: list[tuple[RatingKey, LoggedChange]]) -> set[RatingKey
     if not changes:
         return set()
     rows = [(*key, c.order, c.score, c.expect) for key, c in changes]
-    return {(int(a), str(u), str(d)) for a, u, d in db.execute(_LOG, _columns(rows, 6)).fetchall()}
+    return {(int(a), str(u), str(d)) for a, u, d in db.execute(_LOG, unnest_columns(rows, 6)).fetchall()}
 
 
 def _write_rows(
@@ -283,10 +278,10 @@ def _write_rows(
         if old is None and user not in named_elsewhere and (change.rater_name or user not in names):
             names[user] = change.rater_name
     if names:
-        db.execute(_TOUCH_USERS, _columns(sorted((*user, name) for user, name in names.items()), 3))
+        db.execute(_TOUCH_USERS, unnest_columns(sorted((*user, name) for user, name in names.items()), 3))
     for sql, rows, width in ((_DELETE, removed, 3), (_INSERT, added, 6), (_UPDATE, changed, 4)):
         if rows:
-            db.execute(sql, _columns(rows, width))
+            db.execute(sql, unnest_columns(rows, width))
 
 
 def _take_given(
@@ -301,5 +296,5 @@ def _take_given(
             keys.add((change.answer.tenant, change.rater_id, day))
     keys -= given.keys()
     if keys:
-        for tenant, user_id, day, n in db.execute(_TAKE_GIVEN, _columns(sorted(keys), 3)).fetchall():
+        for tenant, user_id, day, n in db.execute(_TAKE_GIVEN, unnest_columns(sorted(keys), 3)).fetchall():
             given[(str(tenant), str(user_id), str(day))] = int(n)

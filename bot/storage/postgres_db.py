@@ -74,6 +74,8 @@ def translate(sql: str) -> tuple[str, bool]:
 def _plain_number(text: str) -> int | float:
     # SUM over BIGINT is NUMERIC on PostgreSQL; SQLite hands back int or float, and so do we.
     value = Decimal(text)
+    if not value.is_finite():  # NaN, Infinity: no int to make of them
+        return float(value)
     return int(value) if value == value.to_integral_value() else float(value)
 
 

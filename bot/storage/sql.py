@@ -49,3 +49,9 @@ def read_migrations(folder_name: str) -> list[tuple[int, str]]:
         if item.name.endswith(".sql"):
             found.append((int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def unnest_columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows as the column arrays PostgreSQL's `unnest(?::type[], …)` takes (empty arrays for
+    no rows): one statement for many rows, where each row its own would be a round trip."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]

@@ -1,4 +1,4 @@
-"""The PostgreSQL batch writer's board rows (bot.storage.batch._write_board_pg) when another
+"""The PostgreSQL batch writer's board rows (bot.storage.pg_board.write_board) when another
 transaction makes a row this one needs between this one's take (FOR UPDATE: it found none)
 and its make (INSERT ... ON CONFLICT DO NOTHING: waits for the other's insert, then makes
 nothing): it must take the other's row once that commits and add to it, and move the rank
@@ -13,8 +13,8 @@ from typing import Any
 import asyncpg
 
 from bot.core import tallies
-from bot.core.tallies import BoardKey, CommunityMean
-from bot.storage import batch
+from bot.core.tallies import BoardKey
+from bot.storage import pg_board
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_db import PgDb, plain_numbers, run_sync, wait
 from bot.storage.sql import Cursor, Db
@@ -41,7 +41,7 @@ class PausedBeforeMake:
         self.returned: list[tuple[str, list[Any]]] = []
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
-        if sql == batch._BOARD_MAKE_PG and not self.at_make.is_set():
+        if sql == pg_board._BOARD_MAKE_PG and not self.at_make.is_set():
             self.at_make.set()
             wait(asyncio.wait_for(self.go.wait(), TIMEOUT))
         cursor = self.db.execute(sql, parameters)
@@ -52,12 +52,9 @@ class PausedBeforeMake:
         return self.db.executemany(sql, parameters)
 
 
-def pending() -> batch.Pending:
-    """Deltas whose community mean is known already: the writer takes no community row (which
-    would make B wait at its first statement instead of at its make)."""
-    made = batch.Pending()
-    made.community[TENANT] = CommunityMean(0, 0, PRIOR)
-    return made
+# The community's prior given: the writer takes no community row here (which would make B wait
+# at its first statement instead of at its make).
+PRIORS = {TENANT: PRIOR}
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -93,11 +90,11 @@ async def test_a_row_made_meanwhile_by_another_transaction_is_taken_and_added_to
         tx_b = conn_b.transaction()
         await tx_b.start()
         b_db = PausedBeforeMake(PgDb(conn_b))
-        b = asyncio.create_task(run_sync(batch._write_board_pg, b_db, pending(), b_adds))
+        b = asyncio.create_task(run_sync(pg_board.write_board, b_db, b_adds, PRIORS))
         await asyncio.wait_for(b_db.at_make.wait(), TIMEOUT)  # B has taken what there was: not SHARED
         tx_a = conn_a.transaction()
         await tx_a.start()
-        await run_sync(batch._write_board_pg, PgDb(conn_a), pending(), a_adds)  # A makes SHARED
+        await run_sync(pg_board.write_board, PgDb(conn_a), a_adds, PRIORS)  # A makes SHARED
         b_db.go.set()
         await until_waiting(pg_store, conn_b.get_server_pid())  # B's make waits on A's insert
         await tx_a.commit()
@@ -107,9 +104,9 @@ async def test_a_row_made_meanwhile_by_another_transaction_is_taken_and_added_to
         await conn_a.close()
         await conn_b.close()
 
-    made = [rows for sql, rows in b_db.returned if sql == batch._BOARD_MAKE_PG]
+    made = [rows for sql, rows in b_db.returned if sql == pg_board._BOARD_MAKE_PG]
     assert [tuple(r[:4]) for r in made[0]] == [B_ONLY], "B made only its own row"
-    takes = [rows for sql, rows in b_db.returned if sql.endswith(batch._BOARD_TAKE_PG)]
+    takes = [rows for sql, rows in b_db.returned if sql.endswith(pg_board._BOARD_TAKE_PG)]
     assert [[tuple(r[:4]) for r in rows] for rows in takes] == [[THERE], [SHARED]], "B took A's row after all"
     for key, tally in {
         SHARED: [0, 9, 2, 1, 0],

@@ -112,3 +112,23 @@ async def test_close_cancels_the_running_batch_and_those_waiting() -> None:
     for call in calls:
         with pytest.raises(asyncio.CancelledError):
             await within(call)
+
+
+async def test_a_batch_cancelled_from_inside_or_miscounted_fails_its_calls_and_the_next_still_go() -> None:
+    """The worker must survive what its run does: a cancellation that is not the queue's own
+    (a timeout inside the batch, say), and a run that answers for the wrong number of calls.
+    Either left callers waiting for ever before."""
+    answers: list[Sequence[int | Exception] | BaseException] = [asyncio.CancelledError(), [1], [7]]
+
+    async def run(batch: list[int]) -> Sequence[int | Exception]:
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    queue: CallQueue[int, int] = CallQueue(run, limit=10)
+    with pytest.raises(RuntimeError, match="cancelled"):
+        await within(queue.submit(1))
+    outcomes = await within(asyncio.gather(queue.submit(2), queue.submit(3), return_exceptions=True))
+    assert all(isinstance(o, RuntimeError) and "outcomes" in str(o) for o in outcomes)
+    assert await within(queue.submit(4)) == 7
