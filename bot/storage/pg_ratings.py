@@ -188,12 +188,16 @@ def rating_targets(
 ) -> list[tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]]:
     """`rating_target` for each (community, message id), in two statements for all."""
     found: dict[int, tuple[AnswerRecord, RoundRecord | None]] = {}
-    rounds: dict[int, RoundRecord | None] = {}  # the batch's ratings are mostly on a few rounds: each read once
+    # A batch's reactions are on a few answers of a few rounds: each made once (both frozen).
+    answers: dict[int, AnswerRecord] = {}
+    rounds: dict[int, RoundRecord | None] = {}
     width = len(_ANSWER)
     for row in db.execute(_TARGETS, unnest_columns(wanted, 2)).fetchall():
         i = int(row[0])
         if i not in found:
-            answer = scores.answer_from_row(row[1 : 1 + width])
+            answer = answers.get(int(row[1]))
+            if answer is None:
+                answer = answers[int(row[1])] = scores.answer_from_row(row[1 : 1 + width])
             if answer.round_id not in rounds:
                 rounds[answer.round_id] = records.round_from_row(row[1 + width :])
             found[i] = answer, rounds[answer.round_id]
