@@ -187,20 +187,20 @@ def rating_targets(
     db: Db, wanted: Sequence[tuple[str, str]]
 ) -> list[tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]]:
     """`rating_target` for each (community, message id), in two statements for all."""
+    # A batch's reactions are on a few messages of a few rounds: each asked for, and made, once
+    # (answers and rounds are frozen records).
+    messages = list(dict.fromkeys(wanted))
     found: dict[int, tuple[AnswerRecord, RoundRecord | None]] = {}
-    # A batch's reactions are on a few answers of a few rounds: each made once (both frozen).
-    answers: dict[int, AnswerRecord] = {}
     rounds: dict[int, RoundRecord | None] = {}
     width = len(_ANSWER)
-    for row in db.execute(_TARGETS, unnest_columns(wanted, 2)).fetchall():
+    for row in db.execute(_TARGETS, unnest_columns(messages, 2)).fetchall():
         i = int(row[0])
         if i not in found:
-            answer = answers.get(int(row[1]))
-            if answer is None:
-                answer = answers[int(row[1])] = scores.answer_from_row(row[1 : 1 + width])
+            answer = scores.answer_from_row(row[1 : 1 + width])
             if answer.round_id not in rounds:
                 rounds[answer.round_id] = records.round_from_row(row[1 + width :])
             found[i] = answer, rounds[answer.round_id]
+    position = {message: i for i, message in enumerate(messages, start=1)}
     tenants = sorted({tenant for tenant, _ in wanted})
     configs = {
         str(tenant): str(config)  # parsed for each caller: each has its own to change
@@ -209,8 +209,8 @@ def rating_targets(
         )
     }
     targets: list[tuple[dict[str, Any], AnswerRecord | None, RoundRecord | None]] = []
-    for i, (tenant, _) in enumerate(wanted, start=1):
-        answer_and_round = found.get(i, (None, None))
+    for tenant, message_id in wanted:
+        answer_and_round = found.get(position[tenant, message_id], (None, None))
         config = dict(json.loads(configs[tenant])) if tenant in configs else {}
         targets.append((config, *answer_and_round))
     return targets
