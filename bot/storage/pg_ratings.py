@@ -1,19 +1,20 @@
 """Many ratings in one PostgreSQL transaction, a few statements for all of them.
 
-On PostgreSQL every statement is a round trip, and a rating alone is a dozen statements
-(`scores.apply_rating`); the same ratings here take about fifteen statements however many
-there are: each step of `scores.apply_rating` (claim the events, take the ratings' turns, check
-their rounds, look up what is stored, log the ordered changes, write the rows, take the raters'
-daily counts) is done for the whole batch at once, over `unnest` of arrays. What each change
-does to the aggregates is decided one by one, in the batch's order, by the same functions as
-for a single rating (bot.core.tallies through `scores.count_move`), and written once at the end
-(bot.storage.batch). The rare change that needs more than one look-up (a second change of the
-same rating in the batch, a change older than one already logged, a rating from before orders
-were logged) is handed to `scores.apply_rating` itself, in the same transaction.
+On PostgreSQL every statement is a round trip, and a rating alone is about twenty; the same
+ratings here take about as many however many there are: each step of `scores.apply_rating`
+(claim the events, check their rounds, take the ratings' turns, look up what is stored, log the
+ordered changes, write the rows, take the raters' daily counts) is done for the whole batch at
+once, over `unnest` of arrays. What each change does to the aggregates is decided one by one,
+in the batch's order, by the same functions as for a single rating (bot.core.tallies through
+`scores.count_move`), and written once at the end (bot.storage.batch, pg_board). The store
+runs a batch as `runs`: a transaction per community, cut where a rating comes again. A change
+older than one already logged, or on a rating from before orders were logged, is handed to
+`scores.apply_rating` itself, at its place in the same transaction.
 
-The rows are taken in the order a single rating takes them (turns, rounds, the log, users,
-ratings, daily counts, the community, boards, skills), each step in key order, so a batch and
-any other writer wait for each other's rows in one order: none of them deadlocks another.
+A run takes its rows in the order a single rating takes them (turns, rounds, the log, users,
+ratings, daily counts, the community, boards, skills), each step in key order, so a run and
+any other writer wait for each other's rows in one order. (The one exception, a change handed
+to `scores.apply_rating`, is noted where it happens.)
 """
 
 from __future__ import annotations
