@@ -211,7 +211,10 @@ class SlackBot:
             if inbox_id is not None:
                 self._let_go(inbox_id)
             return
-        self.work.submit(key, self._finishing(key, job, inbox_id))
+        # Ratings commute (the platform's order of each decides), so a channel's reactions go
+        # side by side, and together into the store's batches; never past its other work.
+        reaction = kind == "event" and (body.get("event") or {}).get("type") in ("reaction_added", "reaction_removed")
+        self.work.submit(key, self._finishing(key, job, inbox_id), side_by_side=reaction)
 
     def _finishing(
         self, key: Hashable, job: Callable[[], Awaitable[None]], inbox_id: int | None, attempt: int = 1

@@ -85,6 +85,63 @@ async def test_work_for_one_channel_runs_in_arrival_order_and_others_run_alongsi
     await work.close()
 
 
+async def test_ratings_in_one_channel_go_side_by_side_but_never_past_its_other_work() -> None:
+    """Reactions commute, so a channel's run of them goes at once; a command queued before
+    them finishes first, and one queued after them (`/mock next`) waits for all of them,
+    even those that joined the run while it was going."""
+    work = SerialWork()
+    log: list[str] = []
+    gates = {name: asyncio.Event() for name in ("cmd1", "r1", "r2", "r3")}
+    started = {name: asyncio.Event() for name in ("cmd1", "r1", "r2", "r3", "next", "late")}
+
+    def job(name: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            started[name].set()
+            if name in gates:
+                await gates[name].wait()
+            log.append(name)
+
+        return run
+
+    work.submit("A", job("cmd1"))
+    work.submit("A", job("r1"), side_by_side=True)
+    work.submit("A", job("r2"), side_by_side=True)
+    await asyncio.wait_for(started["cmd1"].wait(), 1)
+    assert not started["r1"].is_set(), "a rating waits for the work queued before it"
+    gates["cmd1"].set()
+    await asyncio.wait_for(asyncio.gather(started["r1"].wait(), started["r2"].wait()), 1)  # side by side
+    work.submit("A", job("r3"), side_by_side=True)  # joins the run going now
+    await asyncio.wait_for(started["r3"].wait(), 1)
+    work.submit("A", job("next"))
+    work.submit("A", job("late"), side_by_side=True)  # behind `next`: a run of its own
+    gates["r3"].set()
+    gates["r1"].set()
+    await asyncio.sleep(0)
+    assert not started["next"].is_set(), "the command after the run waits for all of it"
+    gates["r2"].set()
+    await work.settled(timeout=1)
+    assert log[:1] == ["cmd1"] and set(log[1:4]) == {"r1", "r2", "r3"} and log[4:] == ["next", "late"]
+    await work.close()
+
+
+async def test_close_stops_a_run_of_ratings_too() -> None:
+    work = SerialWork()
+    going, stopped = asyncio.Event(), asyncio.Event()
+
+    async def hangs() -> None:
+        going.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    work.submit("A", hangs, side_by_side=True)
+    await asyncio.wait_for(going.wait(), 1)
+    await asyncio.wait_for(work.close(), 1)
+    assert stopped.is_set()
+
+
 def test_settings_come_from_the_environment_and_name_what_is_missing() -> None:
     config = SlackConfig.from_secrets({"SLACK_API_URL": "http://127.0.0.1:9/api", "SLACK_BOT_TOKEN": "xoxb-1"})
     assert config.api_url == "http://127.0.0.1:9/api/"
