@@ -41,6 +41,15 @@ def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(tmp_path / "test.db")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of each engine in turn: a SQLite file, then a PostgreSQL URL with a fresh
+    schema (skipped with one line when no server is configured, a failure in CI)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
 async def store(engine_db: str) -> AsyncIterator[Store]:
     opened = await open_store(engine_db)

@@ -176,8 +176,7 @@ def given_points(before: int, delta_n: int) -> tuple[int, int]:
 
 
 def given_moved(deltas: Deltas, tenant: str, rater_id: str, channel_id: str, rated_at: datetime, points: int) -> None:
-    if points:  # past the daily cap a rating moves none of the rater's rows
-        bump(deltas, tenant, rater_id, channel_id, rated_at, given=points)
+    bump(deltas, tenant, rater_id, channel_id, rated_at, given=points)
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,10 @@ def score_sql(prior: str = "?") -> str:
 # (else two ratings would both add to the same old sum and one would be lost). An upsert takes
 # it even where there is no row yet; the no-op update returns the latest committed values.
 _GIVEN_READ = "SELECT n FROM given_daily WHERE tenant = ? AND user_id = ? AND day = ?"
+# Taking a rater's count for the day: made if missing, locked, read (the no-op update returns it).
+GIVEN_TAKE_CONFLICT = " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = given_daily.n"
 _GIVEN_TAKE = (
-    "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, 0)"
-    " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = given_daily.n RETURNING n"
+    "INSERT INTO given_daily (tenant, user_id, day, n) VALUES (?, ?, ?, 0)" + GIVEN_TAKE_CONFLICT + " RETURNING n"
 )
 _COMMUNITY_READ = "SELECT rating_sum, rating_n, prior_mean FROM communities WHERE tenant = ?"
 _COMMUNITY_TAKE = (
@@ -235,7 +236,7 @@ def flush(db: Db, pending: Pending) -> None:
     ordered = sorted if postgres else list
     if pending.community:
         db.executemany(_COMMUNITY_UPSERT, ordered((t, m.total, m.n, m.prior) for t, m in pending.community.items()))
-    changed = dict(pending.deltas.board_rows())  # a rater past the daily cap adds nothing: not written
+    changed = dict(pending.deltas.board_rows())  # a row whose deltas add up to nothing is not written
     if changed:
         priors = {t: pending.mean(db, t).prior for t in {key[0] for key in changed}}
         (pg_board.write_board if postgres else _write_board)(db, changed, priors)

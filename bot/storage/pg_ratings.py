@@ -29,7 +29,7 @@ from bot.core.clock import iso, parse_iso
 from bot.core.ports import AnswerRecord, RatingChange, RoundRecord
 from bot.core.tallies import GivenKey, LoggedChange
 from bot.storage import records, scores
-from bot.storage.batch import Pending, staged
+from bot.storage.batch import GIVEN_TAKE_CONFLICT, Pending, staged
 from bot.storage.sql import Db, unnest_columns
 
 RatingKey = tuple[int, str, str]  # (answer id, rater id, dimension)
@@ -67,11 +67,9 @@ _LOG = (
     " SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[]) ORDER BY 1, 2, 3, 4"
     " ON CONFLICT DO NOTHING RETURNING answer_id, rater_id, dimension"
 )
-_TOUCH_USERS = (  # as scores.touch_user: an unchanged row is not rewritten
+_TOUCH_USERS = (  # scores.touch_user for every new rater of the batch
     "INSERT INTO users (tenant, user_id, display_name)"
-    " SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ORDER BY 1, 2"
-    " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
-    " WHERE excluded.display_name NOT IN ('', users.display_name)"
+    " SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ORDER BY 1, 2" + scores.TOUCH_USER_CONFLICT
 )
 _DELETE = (
     "DELETE FROM ratings r USING unnest(?::bigint[], ?::text[], ?::text[]) AS k(answer_id, rater_id, dimension)"
@@ -87,11 +85,10 @@ _UPDATE = (
     " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS k(answer_id, rater_id, dimension, score)"
     " WHERE r.answer_id = k.answer_id AND r.rater_id = k.rater_id AND r.dimension = k.dimension"
 )
-_TAKE_GIVEN = (  # as batch._GIVEN_TAKE, for every rater of the batch
+_TAKE_GIVEN = (  # batch's take of a rater's count for the day, for every rater of the batch
     "INSERT INTO given_daily (tenant, user_id, day, n)"
     " SELECT tenant, user_id, day, 0 FROM unnest(?::text[], ?::text[], ?::text[]) AS k(tenant, user_id, day)"
-    " ORDER BY 1, 2, 3"
-    " ON CONFLICT (tenant, user_id, day) DO UPDATE SET n = given_daily.n RETURNING tenant, user_id, day, n"
+    " ORDER BY 1, 2, 3" + GIVEN_TAKE_CONFLICT + " RETURNING tenant, user_id, day, n"
 )
 
 

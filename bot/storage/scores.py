@@ -46,11 +46,16 @@ def answer_from_row(row: Sequence[Any]) -> AnswerRecord:
     )
 
 
+# A member's name as last given: an empty one never over a name, an unchanged row not rewritten.
+TOUCH_USER_CONFLICT = (
+    " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
+    " WHERE excluded.display_name NOT IN ('', users.display_name)"
+)
+
+
 def touch_user(db: Db, tenant: str, user_id: str, name: str) -> None:
     db.execute(
-        "INSERT INTO users (tenant, user_id, display_name) VALUES (?, ?, ?)"
-        " ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = excluded.display_name"
-        " WHERE excluded.display_name NOT IN ('', users.display_name)",  # an unchanged row is not rewritten
+        "INSERT INTO users (tenant, user_id, display_name) VALUES (?, ?, ?)" + TOUCH_USER_CONFLICT,
         (tenant, user_id, name),
     )
 

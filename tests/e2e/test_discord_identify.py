@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -34,11 +33,9 @@ LONG = 30.0  # longer than any wait in these tests (client_running gives up afte
 HOLD = 2.0  # another process's hold on the gate: well past DELAY
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "identify.db")
-    return str(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def db(each_engine_db: str) -> str:
+    return each_engine_db
 
 
 @contextlib.asynccontextmanager

@@ -6,19 +6,16 @@ no server is configured, a failure in CI). Tests of one engine's own machinery t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.storage.postgres import PostgresStore
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """MOCKPANEL_DB for the test: a SQLite file, or a PostgreSQL URL with a fresh schema."""
-    if request.param == "sqlite":
-        return str(tmp_path / "test.db")
-    return str(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def engine_db(each_engine_db: str) -> str:
+    """The store tests run on both engines (tests/conftest.py: each_engine_db)."""
+    return each_engine_db
 
 
 @pytest.fixture

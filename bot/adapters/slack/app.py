@@ -211,8 +211,9 @@ class SlackBot:
             if inbox_id is not None:
                 self._let_go(inbox_id)
             return
-        # Ratings commute (the platform's order of each decides), so a channel's reactions go
-        # side by side, and together into the store's batches; never past its other work.
+        # Ratings skip the channel's turn in the core (the platform's order of each decides, not
+        # the order they are handled in), so a channel's reactions go side by side here too, and
+        # together into the store's batches; never past the channel's other work.
         reaction = kind == "event" and (body.get("event") or {}).get("type") in ("reaction_added", "reaction_removed")
         self.work.submit(key, self._finishing(key, job, inbox_id), side_by_side=reaction)
 
